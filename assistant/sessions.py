@@ -25,8 +25,8 @@ class ConversationStore:
         self.max_age_seconds = max_age_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        # id -> (last used, conversation); order = least recently used first
-        self._items: OrderedDict[str, tuple[float, Conversation]] = OrderedDict()
+        # id -> (last used, conversation, its lock); order = least recently used first
+        self._items: OrderedDict[str, tuple[float, Conversation, threading.Lock]] = OrderedDict()
 
     def get(self, conversation_id: str | None) -> tuple[str, Conversation]:
         """The conversation for ``conversation_id`` and its id (a new random id when not found)."""
@@ -35,18 +35,25 @@ class ConversationStore:
             self._expire(now)
             found = self._items.pop(conversation_id, None) if conversation_id else None
             if found is None:
-                conversation_id, conversation = secrets.token_urlsafe(16), Conversation()
+                conversation_id, conversation, lock = secrets.token_urlsafe(16), Conversation(), threading.Lock()
             else:
-                conversation = found[1]
-            self._items[conversation_id] = (now, conversation)
+                _used, conversation, lock = found
+            self._items[conversation_id] = (now, conversation, lock)
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)
             return conversation_id, conversation
 
+    def lock(self, conversation_id: str) -> threading.Lock:
+        """The lock to hold while asking in this conversation, so that two requests on one
+        conversation do not interleave their turns (a fresh lock when the id is not kept)."""
+        with self._lock:
+            found = self._items.get(conversation_id)
+            return found[2] if found else threading.Lock()
+
     def _expire(self, now: float) -> None:
         """Drop conversations idle for longer than ``max_age_seconds`` (oldest are first)."""
         while self._items:
-            oldest_id, (used, _conv) = next(iter(self._items.items()))
+            oldest_id, (used, _conv, _lock) = next(iter(self._items.items()))
             if now - used <= self.max_age_seconds:
                 break
             del self._items[oldest_id]
