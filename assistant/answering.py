@@ -73,3 +73,147 @@ class Answer:
         if self.notice:
             out["notice"] = self.notice
         return out
+
+
+def _criteria(result: "Result", zh: bool) -> str:
+    """What the rows were chosen by, in words."""
+    plan = result.plan
+    parts: list[str] = []
+    if plan.units:
+        parts.append(("单位：" if zh else "unit: ") + "、".join(plan.units))
+    if plan.terms and (plan.indicator_texts or plan.projects):
+        parts.append(("匹配：" if zh else "matching ") + "、".join(dict.fromkeys(plan.terms)))
+    if plan.indicator_condition:
+        parts.append(("指标值 " if zh else "target ") + plan.indicator_condition.describe("zh" if zh else "en"))
+    if plan.amount_condition:
+        parts.append(("预算 " if zh else "budget ") + plan.amount_condition.describe("zh" if zh else "en"))
+    if plan.withheld:
+        parts.append("项目不宜公开" if zh else "withheld (项目不宜公开)")
+    if plan.quantified is False:
+        parts.append("含未量化指标" if zh else "with an indicator that is not quantified")
+    if plan.follow_up:
+        parts.append("上一个回答中的项目" if zh else "the projects of the previous answer")
+    return "；".join(parts) if zh else "; ".join(parts)
+
+
+def _row_line(k: int, row: CitedRow, zh: bool, show_matched: bool) -> str:
+    p = row.project
+    withheld = ("（不宜公开）" if zh else " (withheld)") if p.withheld else ""
+    line = f"[{k}] {p.name}（{p.unit}）— {p.total} 万元{withheld}" if zh else f"[{k}] {p.name} ({p.unit}) — {p.total} 万元{withheld}"
+    if show_matched and row.matched:
+        shown = row.matched if len(row.matched) <= 8 else row.matched[:8] + ["…"]
+        line += ("；" + "；".join(shown)) if zh else ("; " + "; ".join(shown))
+    return line
+
+
+def _not_found_text(result: "Result", zh: bool) -> str:
+    plan, corpus = result.plan, result.corpus
+    depts = "、".join(d.name for d in corpus.departments) if corpus else ""
+    years = sorted({d.year for d in corpus.departments if d.year}) if corpus else []
+    year_txt = "/".join(str(y) for y in years)
+    if plan.year and plan.year not in years:
+        what_zh, what_en = f"{plan.year}年的数据（本表为{year_txt}年）", f"figures for {plan.year} (the table covers {year_txt})"
+    elif plan.reason:
+        what_zh, what_en = f"“{plan.reason}”", f"“{plan.reason}”"
+    else:
+        what_zh, what_en = "这个问题所需的数据", "what this question needs"
+    if zh:
+        return (f"表中没有{what_zh}，无法回答，也不作推测。本表只包含{depts}{year_txt}年项目支出绩效目标："
+                "各项目的预算（万元：总计、财政拨款、财政专户拨款、其他资金）、所属单位、绩效目标和绩效指标。")
+    return (f"The table does not hold {what_en}, so I cannot answer that and will not guess. It holds the {year_txt} "
+            f"project performance targets of {depts}: each project's budget in 万元 (10,000 yuan; total, fiscal "
+            "appropriation, special-account funds, other funds), its unit, its goal and its performance indicators.")
+
+
+def _headline(result: "Result", zh: bool) -> list[str]:
+    """The sentences that state the computed figures."""
+    plan, figs = result.plan, {f.label: f for f in result.figures}
+    n, m = len(result.rows), result.universe
+    out: list[str] = []
+    compute = set(plan.compute)
+    criteria = _criteria(result, zh)
+    if "reconcile" in compute:
+        for name, stated, computed in result.facts.get("checks", []):
+            ok = stated == computed
+            if zh:
+                out.append(f"{'✓' if ok else '✗'} {name} {stated} 万元 {'=' if ok else '≠'} 分项之和 {computed} 万元")
+            else:
+                out.append(f"{'✓' if ok else '✗'} {name}: stated {stated} 万元 {'=' if ok else '≠'} sum of its parts {computed} 万元")
+        bad = [c for c in result.facts.get("checks", []) if c[1] != c[2]]
+        out.insert(0, ("各单位小计与合计一致。" if not bad else f"有{len(bad)}处不一致。") if zh
+                   else ("Yes — the unit subtotals add up to the department total." if not bad else f"No — {len(bad)} check(s) do not add up."))
+        return out
+    if "count" in compute:
+        f = figs.get("指标数") or figs.get("项目数")
+        if plan.subject == "indicators":
+            out.append(f"共有 {f.value} 个绩效指标（分布在 {n} 个项目中）" + (f"，条件：{criteria}" if criteria else "") + "。" if zh
+                       else f"There are {f.value} performance indicators" + (f" matching {criteria}" if criteria else "") + f", in {n} projects.")
+        else:
+            out.append((f"共有 {n} 个项目" + (f"（{m} 个中符合{criteria}的）" if criteria else "") + "。") if zh
+                       else (f"{n} of {m} projects match {criteria}." if criteria else f"There are {n} projects."))
+    if "numbering" in compute:
+        out.append(f"{n} 个项目的绩效指标编号有问题：" if zh else f"{n} project(s) have indicator numbering problems:")
+        for r in result.rows:
+            from .validation import numbering_anomaly
+
+            out.append(f"  {r.project.name}: {numbering_anomaly(r.project)}")
+    if "funding" in compute or plan.funding:
+        parts = [f for f in result.figures if f.label in ("财政拨款", "财政专户拨款", "其他资金") or " + " in f.label]
+        for f in parts:
+            out.append(f"{f.label}：{f.value} 万元（{f.expression}）" if zh else f"{f.label}: {f.value} 万元 ({f.expression})")
+    if "top" in compute and result.rows:
+        word = ("最高" if plan.order == "desc" else "最低") if zh else ("largest" if plan.order == "desc" else "smallest")
+        out.append(f"预算{word}的 {n} 个项目：" if zh else (f"The {word} project by budget:" if n == 1 else f"The {n} {word} projects by budget:"))
+    elif not compute & {"count", "numbering", "funding"} and "indicators" not in compute and result.rows:
+        if criteria or plan.follow_up:
+            out.append((f"{m} 个项目中有 {n} 个符合（{criteria}）：" if zh else f"{n} of {m} projects match ({criteria}):"))
+    if "indicators" in compute:
+        out.append("该项目的绩效指标：" if zh else "Its performance indicators:")
+    return out
+
+
+def _totals(result: "Result", zh: bool) -> list[str]:
+    figs = {f.label: f for f in result.figures}
+    out = []
+    if "平均" in figs:
+        f = figs["平均"]
+        out.append(f"平均预算 {f.value} 万元（{f.expression}）。" if zh else f"Average budget: {f.value} 万元 ({f.expression}).")
+    if "合计" in figs:
+        f = figs["合计"]
+        out.append(f"合计 {f.value} 万元（{f.expression}）。" if zh else f"Combined: {f.value} 万元 ({f.expression}).")
+    if "总计" in figs:
+        f = figs["总计"]
+        out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
+    if "占部门合计比例" in figs:
+        f = figs["占部门合计比例"]
+        out.append(f"占部门项目支出合计的 {f.value}%（{f.expression}）。" if zh
+                   else f"Share of the department total: {f.value}% ({f.expression}).")
+    return out
+
+
+def render(result: "Result", planner: "Planner | None" = None) -> Answer:
+    """The answer for a computed result, in the question's language (optionally phrased by the LLM)."""
+    plan = result.plan
+    zh = plan.language == "zh"
+    notice = planner.last_notice if planner else None
+    if result.status != "answered":
+        text = _not_found_text(result, zh) if result.status == "not_found" else (
+            "请说得具体一些，例如：哪些项目的年度指标值是365天？" if zh else "Could you be more specific? For example: Which projects target 365 service days?")
+        return Answer(result.status, text, [], [], plan.language, plan.explain(), notice)
+    lines = _headline(result, zh)
+    if not result.rows and not set(plan.compute) & {"reconcile", "funding"}:
+        lines.append("没有符合条件的项目。" if zh else "No project matches.")
+    show_matched = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None
+                        or set(plan.compute) & {"indicators", "numbering"})
+    cite = result.rows if len(result.rows) <= 20 or show_matched else result.rows[:10]
+    if "reconcile" not in plan.compute and not (plan.funding and "funding" in plan.compute):
+        lines += [_row_line(k, r, zh, show_matched) for k, r in enumerate(cite, 1)]
+        if len(cite) < len(result.rows):
+            rest = len(result.rows) - len(cite)
+            lines.append(f"……另有 {rest} 个项目（见下表）" if zh else f"… and {rest} more (see the table)")
+    lines += _totals(result, zh)
+    text = "\n".join(lines)
+    answer = Answer("answered", text, result.rows, result.figures, plan.language, plan.explain(), notice)
+    if planner is not None and planner.llm is not None:
+        answer = planner.llm.phrase(answer, result)
+    return answer

@@ -1,0 +1,171 @@
+"""Execute a :class:`~assistant.planning.Plan` exactly: filters on the typed records, then Decimal
+arithmetic over *all* matching rows (never a retriever's top-K), each figure with its expression."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from .answering import CitedRow, Figure
+from .planning import Plan, indicator_key
+from .records import Corpus, Indicator, Project
+from .validation import numbering_anomaly
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+FUNDING_LABEL = {"fiscal": "财政拨款", "special": "财政专户拨款", "other": "其他资金"}
+
+
+def money(x: Decimal) -> str:
+    """An amount in 万元 with two decimals."""
+    return str(x.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def plain(x: Decimal) -> str:
+    """A target value without needless zeros (27000, 1, 993.62)."""
+    return format(x.normalize(), "f") if x == x.to_integral() else str(x)
+
+
+@dataclass
+class Result:
+    """Rows and figures computed for a plan, plus the facts the answer text needs."""
+
+    plan: Plan
+    status: str
+    rows: list[CitedRow] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    universe: int = 0  # projects considered (all, or the previous answer's rows)
+    facts: dict[str, Any] = field(default_factory=dict)
+    corpus: Corpus | None = None
+
+
+def _same_rows(corpus: Corpus, previous: list[Project]) -> list[Project]:
+    by_id = {p.id: p for p in corpus.projects()}
+    return [by_id.get(p.id, p) for p in previous]
+
+
+def _indicator_filter(plan: Plan):  # type: ignore[no-untyped-def]
+    texts = set(plan.indicator_texts)
+    cond, quantified = plan.indicator_condition, plan.quantified
+
+    def keep(ind: Indicator) -> bool:
+        return ((not texts or indicator_key(ind) in texts)
+                and (cond is None or cond.satisfied_by(ind))
+                and (quantified is None or ind.quantified == quantified))
+    return keep
+
+
+def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = None) -> tuple[list[CitedRow], int]:
+    """The rows the plan names, with the indicator texts that matched; and how many were considered."""
+    projects = corpus.projects()
+    if plan.follow_up and conversation is not None and conversation.last_rows():
+        projects = _same_rows(corpus, conversation.last_rows())
+    universe = len(projects)
+    if plan.units:
+        projects = [p for p in projects if p.unit in plan.units or p.department in plan.units]
+    if plan.projects:
+        projects = [p for p in projects if p.name in plan.projects]
+    if plan.withheld is not None:
+        projects = [p for p in projects if p.withheld == plan.withheld]
+    if plan.amount_condition is not None:
+        projects = [p for p in projects if plan.amount_condition.holds(p.total)]
+    rows: list[CitedRow] = []
+    by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None)
+    keep = _indicator_filter(plan)
+    for p in projects:
+        if "numbering" in plan.compute:
+            anomaly = numbering_anomaly(p)
+            if anomaly:
+                rows.append(CitedRow(p, [f"{i.number}、{i.text}" for i in p.indicators]))
+            continue
+        if by_indicator:
+            matched = [i for i in p.indicators if keep(i)]
+            if matched:
+                rows.append(CitedRow(p, [i.text for i in matched]))
+        elif "indicators" in plan.compute:
+            rows.append(CitedRow(p, [f"{i.number}、{i.text}" for i in p.indicators]))
+        else:
+            rows.append(CitedRow(p, []))
+    if plan.order:
+        rows.sort(key=lambda r: r.project.total, reverse=plan.order == "desc")
+        rows = rows[: plan.limit or 1]
+    return rows, universe
+
+
+def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = None) -> Result:
+    """Compute the plan's rows and figures."""
+    if plan.status != "answer":
+        return Result(plan, "not_found" if plan.status == "not_found" else "needs_clarification", corpus=corpus)
+    rows, universe = select(plan, corpus, conversation)
+    result = Result(plan, "answered", rows, universe=universe, corpus=corpus)
+    totals = [r.project.total for r in rows]
+    total = sum(totals, ZERO)
+    add = result.figures.append
+    compute = set(plan.compute)
+
+    if "reconcile" in compute:
+        _reconcile(result, corpus)
+    if "count" in compute:
+        if plan.subject == "indicators":
+            n = sum(len(r.matched) if r.matched else len(r.project.indicators) for r in rows)
+            add(Figure("指标数", str(n), "个", f"{n} indicators in {len(rows)} projects"))
+        else:
+            add(Figure("项目数", str(len(rows)), "个", f"{len(rows)} of {universe} projects"))
+    if "funding" in compute or plan.funding:
+        parts = []
+        for key in plan.funding:
+            s = sum((getattr(r.project, key) for r in rows), ZERO)
+            parts.append(s)
+            add(Figure(FUNDING_LABEL[key], money(s), "万元", f"Σ {FUNDING_LABEL[key]} over {len(rows)} projects"))
+        if len(parts) > 1:
+            add(Figure(" + ".join(FUNDING_LABEL[k] for k in plan.funding), money(sum(parts, ZERO)), "万元", " + ".join(money(x) for x in parts)))
+    if "average" in compute and rows:
+        avg = (total / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
+        add(Figure("平均", money(avg), "万元", f"{money(total)} ÷ {len(rows)}"))
+    wants_sum = "sum" in compute or "share" in compute or (len(rows) > 1 and not compute & {"count", "average", "reconcile"})
+    if wants_sum and rows and not (plan.funding and "sum" in compute and "share" not in compute):
+        add(Figure("合计", money(total), "万元", " + ".join(money(t) for t in totals) if len(rows) > 1 else f"{rows[0].project.name} 总计"))
+    elif len(rows) == 1 and not compute & {"count", "average", "reconcile", "funding"} and not plan.funding:
+        p = rows[0].project
+        add(Figure("总计", money(p.total), "万元", f"{p.name} 总计 ({p.source.label()})"))
+    if "share" in compute and rows:
+        base = _department_total(corpus, rows)
+        if base:
+            pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+            add(Figure("占部门合计比例", str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
+    if plan.indicator_texts and not compute & {"count"}:
+        shown = [(r.project, i) for r in rows for i in r.project.indicators if i.text in r.matched and i.value is not None]
+        for p, ind in shown[:8]:
+            add(Figure(ind.name, plain(ind.value), ind.unit or "", f"年度指标值：{ind.target}（{p.name}）"))  # type: ignore[arg-type]
+    return result
+
+
+def _department_total(corpus: Corpus, rows: list[CitedRow]) -> Decimal:
+    """The project total of the departments the rows belong to (the base of a share)."""
+    names = {r.project.department for r in rows}
+    return sum((p.total for p in corpus.projects() if p.department in names), ZERO)
+
+
+def _reconcile(result: Result, corpus: Corpus) -> None:
+    """合计 row vs the sum of unit subtotals, and each unit vs its projects."""
+    add = result.figures.append
+    checks = []
+    for d in corpus.departments:
+        unit_amounts = [u.amount for u in d.units if u.amount is not None]
+        units_sum = sum(unit_amounts, ZERO)
+        if d.total is not None:
+            add(Figure(f"{d.name} 合计", money(d.total), "万元", f"合计 row ({d.total_source.label() if d.total_source else d.document})"))
+        for u in d.units:
+            if u.amount is not None:
+                projects_sum = sum((p.total for p in u.projects), ZERO)
+                add(Figure(f"{u.name} 小计", money(u.amount), "万元", f"unit row ({u.source.label() if u.source else d.document})"))
+                add(Figure(f"{u.name} 项目合计", money(projects_sum), "万元", " + ".join(money(p.total) for p in u.projects)))
+                checks.append((u.name, u.amount, projects_sum))
+        if unit_amounts:
+            add(Figure("单位小计之和", money(units_sum), "万元", " + ".join(money(x) for x in unit_amounts)))
+            if d.total is not None:
+                checks.append((f"{d.name} 合计", d.total, units_sum))
+    result.facts["checks"] = checks

@@ -1,0 +1,460 @@
+"""Turn a question (and the conversation so far) into a :class:`Plan`: which rows, what to compute.
+
+The offline planner is deterministic: rules over the question, a bilingual glossary kept as data
+(``data/glossary.json``), lexical matching of table names (:mod:`assistant.matching`) and, when the
+words are not in the glossary, the embeddings in the index. When a chat model is configured it is
+asked for the plan first (:mod:`assistant.llm`); the offline plan is the fallback.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .matching import NameIndex, fold, mask, resolve
+from .records import Corpus, Indicator
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .conversation import Conversation
+    from .index import Store
+
+GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.json"
+Compute = Literal["list", "sum", "count", "average", "share", "top", "reconcile", "numbering", "indicators", "funding"]
+
+
+class Condition(BaseModel):
+    """A numeric condition: ``op`` value (and ``upper`` for between), in ``unit``."""
+
+    op: Literal["=", "≥", ">", "≤", "<", "between"]
+    value: Decimal
+    upper: Decimal | None = None
+    unit: str | None = None
+
+    def holds(self, x: Decimal) -> bool:
+        """Whether the number ``x`` meets the condition (between is inclusive)."""
+        v = self.value
+        return {
+            "=": x == v, "≥": x >= v, ">": x > v, "≤": x <= v, "<": x < v,
+            "between": v <= x <= (self.upper if self.upper is not None else v),
+        }[self.op]
+
+    def satisfied_by(self, ind: Indicator) -> bool:
+        """Whether an indicator's target guarantees the condition (``95%以上`` meets "at least 90%")."""
+        if ind.value is None or not _units_agree(self.unit, ind.unit):
+            return False
+        tv, top = ind.value, ind.comparator or "="
+        if self.op == "=":
+            return tv == self.value
+        if self.op in ("≥", ">"):
+            return top in ("=", "≥", ">") and self.holds(tv)
+        if self.op in ("≤", "<"):
+            return top in ("=", "≤", "<") and self.holds(tv)
+        return top == "=" and self.holds(tv)
+
+    def describe(self, language: str) -> str:
+        """Readable form, e.g. ``≥ 95%`` or ``between 100.00 and 200.00``."""
+        unit = self.unit or ""
+        if self.op == "between":
+            return f"{self.value}–{self.upper}{unit}" if language == "zh" else f"between {self.value} and {self.upper} {unit}".strip()
+        return f"{self.op} {self.value}{unit}"
+
+
+def _units_agree(wanted: str | None, have: str | None) -> bool:
+    if not wanted:
+        return True
+    if not have:
+        return False
+    return wanted == have or wanted in have or have in wanted
+
+
+class Plan(BaseModel):
+    """What rows to take and what to compute; small and printable (``assistant ask --explain``)."""
+
+    question: str
+    language: Literal["zh", "en"] = "zh"
+    status: Literal["answer", "not_found", "needs_clarification"] = "answer"
+    reason: str | None = Field(None, description="why the table cannot answer (not_found)")
+    subject: Literal["projects", "indicators"] = "projects"
+    compute: list[Compute] = Field(default_factory=lambda: ["list"])
+    follow_up: bool = False
+    units: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list, description="project names")
+    indicator_texts: list[str] = Field(default_factory=list, description="indicator search texts (category指标：name)")
+    terms: list[str] = Field(default_factory=list, description="the words that matched, for display")
+    indicator_condition: Condition | None = None
+    amount_condition: Condition | None = None
+    withheld: bool | None = None
+    quantified: bool | None = None
+    funding: list[Literal["fiscal", "special", "other"]] = Field(default_factory=list)
+    order: Literal["desc", "asc"] | None = None
+    limit: int | None = None
+    year: int | None = None
+    unknown: list[str] = Field(default_factory=list, description="words that matched nothing")
+    source: Literal["rules", "llm"] = "rules"
+
+    def explain(self) -> dict[str, Any]:
+        """JSON-ready dict without empty fields."""
+        return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, []) and (v is not False or k == "quantified")}
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, Any]:
+    """The bilingual glossary (data, not code)."""
+    return json.loads(GLOSSARY_PATH.read_text(encoding="utf-8"))
+
+
+def indicator_key(ind: Indicator) -> str:
+    """The text an indicator is matched by: its category and name, e.g. ``满意度指标：服务对象满意度``."""
+    return f"{ind.category or ''}指标：{ind.name}"
+
+
+def detect_language(question: str) -> Literal["zh", "en"]:
+    """English when the question reads as English (two function words or more), else Chinese if it has any."""
+    words = re.findall(r"[a-z']+", question.lower())
+    function = {"what", "which", "how", "is", "are", "the", "of", "do", "does", "for", "with", "to", "in", "and", "list", "show", "their", "many", "much"}
+    if sum(w in function for w in words) >= 2:
+        return "en"
+    return "zh" if re.search(r"[一-鿿]", question) else "en"
+
+
+_CN_DIGIT = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_EN_DIGIT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _small_number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    if token in _EN_DIGIT:
+        return _EN_DIGIT[token]
+    if len(token) == 1 and token in _CN_DIGIT:
+        return _CN_DIGIT[token]
+    if len(token) == 2 and token[0] == "十" and token[1] in _CN_DIGIT:
+        return 10 + _CN_DIGIT[token[1]]
+    return None
+
+
+class Text:
+    """The question being read, with the spans already accounted for (consumed)."""
+
+    def __init__(self, question: str) -> None:
+        t = unicodedata.normalize("NFKC", question).lower()
+        t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
+        t = re.sub(r"\(?\s*(?:in\s+)?(?:units of\s+)?(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元)\s*\)?", " 万元 ", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)", lambda m: f"{Decimal(m.group(1)) * 100} 万元", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{Decimal(m.group(1)) * 10000}万元", t)
+        self.text = t
+        self.used = [False] * len(t)
+        self.soft: set[int] = set()  # units of measure: consumed, yet still words for the glossary
+
+    def find(self, pattern: str, consume: bool = True) -> list[re.Match[str]]:
+        """Matches of ``pattern`` on spans not yet consumed."""
+        out = []
+        for m in re.finditer(pattern, self.text):
+            if any(self.used[m.start():m.end()]):
+                continue
+            out.append(m)
+            if consume:
+                self.consume(m.start(), m.end())
+        return out
+
+    def has(self, patterns: list[str], consume: bool = True) -> bool:
+        """True if any of ``patterns`` occurs (English ones on word boundaries)."""
+        hit = False
+        for p in patterns:
+            rx = rf"(?<![a-z]){p}(?![a-z])" if re.match(r"[a-z%(]", p) else p
+            if self.find(rx, consume):
+                hit = True
+        return hit
+
+    def consume(self, start: int, end: int) -> None:
+        """Mark a span as accounted for."""
+        for k in range(start, end):
+            self.used[k] = True
+
+    def rest(self, soft: bool = False) -> str:
+        """The text not consumed, with consumed spans as spaces (``soft``: units of measure kept)."""
+        return "".join(" " if u and not (soft and k in self.soft) else c for k, (c, u) in enumerate(zip(self.text, self.used)))
+
+
+class Planner:
+    """The offline planner over one corpus (and the optional chat-model planner in front of it)."""
+
+    def __init__(self, corpus: Corpus, store: "Store | None" = None, settings: "Settings | None" = None,
+                 chat_model: Any = None) -> None:
+        self.corpus = corpus
+        self.store = store
+        self.g = glossary()
+        generic = self.g["generic"]
+        unit_names = {u.name for _, u in corpus.units()} | {d.name for d in corpus.departments}
+        self.units = NameIndex("unit", unit_names, generic)
+        self.projects = NameIndex("project", [p.name for p in corpus.projects()], generic)
+        self.indicators = NameIndex("indicator", [indicator_key(i) for _, i in corpus.indicators()], generic)
+        self.years = {d.year for d in corpus.departments if d.year}
+        self.measures = self._measures()
+        self.llm = None
+        if settings is not None and (settings.llm_enabled or chat_model is not None):
+            from .llm import LLMPlanner
+
+            self.llm = LLMPlanner(settings, chat_model=chat_model)
+        self.last_notice: str | None = None
+
+    def _measures(self) -> list[tuple[str, str]]:
+        """(pattern, unit) for units of measure: the glossary's and every unit in the indicators."""
+        pairs = [(p, unit) for unit, pats in self.g["measures"].items() for p in pats]
+        for _, ind in self.corpus.indicators():
+            if ind.unit and not any(u == ind.unit for _, u in pairs):
+                pairs.append((re.escape(ind.unit.lower()), ind.unit))
+        return sorted(pairs, key=lambda pu: len(pu[0]), reverse=True)
+
+    # -- entry point -----------------------------------------------------------------------
+    def plan(self, question: str, conversation: "Conversation | None" = None) -> Plan:
+        """The plan for ``question``; the chat model's when configured and usable, else the rules'."""
+        self.last_notice = None
+        if self.llm is not None:
+            from .errors import LLMError
+
+            try:
+                return self.llm.plan(question, conversation, self)
+            except LLMError as err:
+                self.last_notice = str(err)
+        return self.rule_plan(question, conversation)
+
+    def rule_plan(self, question: str, conversation: "Conversation | None" = None) -> Plan:
+        """The deterministic plan."""
+        lang = detect_language(question)
+        t = Text(question)
+        plan = Plan(question=question, language=lang)
+        cues = self.g["cues"]
+
+        self._years(t, plan)
+        for scope in self.g["out_of_scope"]:
+            if t.has(scope["zh"] + scope["en"], consume=False):
+                plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
+        self._top_n(t, plan)
+        conditions = self._conditions(t)
+        for key in ("special", "other", "fiscal"):
+            if t.has(self.g["funding"][key]):
+                plan.funding.append(key)  # type: ignore[arg-type]
+        withheld = t.has(cues["withheld"])
+        unquantified = t.has(cues["unquantified"])
+        numbering = t.has(cues["numbering"])
+        reconcile = t.has(cues["reconcile"])
+        share = t.has(cues["share"])
+        average = t.has(cues["average"])
+        count = bool(t.find(r"(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)"))
+        listing_indicators = t.has(cues["indicators"], consume=False)
+        total = t.has(cues["sum"])
+        desc, asc = t.has(cues["desc"]), t.has(cues["asc"])
+        budget_words = t.has(cues["budget"], consume=False)
+        t.has(cues["department"])  # "the whole department" is the default scope, not a name
+        subject_indicators = bool(re.search(r"指标|indicator", t.text)) and count and not re.search(r"(?:多少|几)(?:个|项)?项目|how many(?: [a-z-]+){0,3}? projects?", t.text)
+        plan.follow_up = bool(conversation and conversation.last_rows()) and (
+            t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False))
+
+        matches = self._names(t, lang)
+        if "unit" in matches:
+            plan.units = matches["unit"].names
+        if "project" in matches:
+            plan.projects = matches["project"].names
+        if "indicator" in matches:
+            plan.indicator_texts = matches["indicator"].names
+        plan.terms = [s for m in matches.values() for s in m.segments]
+
+        for cond in conditions:
+            self._place_condition(cond, plan, budget_words)
+        plan.withheld = True if withheld else None
+        plan.quantified = False if unquantified else None
+        plan.subject = "indicators" if subject_indicators else "projects"
+        if desc or asc or plan.limit:
+            plan.order = plan.order or ("asc" if asc and not desc else "desc")
+            plan.limit = plan.limit or 1
+        compute: list[str] = []
+        if reconcile:
+            compute.append("reconcile")
+        if numbering:
+            compute.append("numbering")
+        if count:
+            compute.append("count")
+        if average:
+            compute.append("average")
+        if plan.funding and not (plan.projects or plan.units or plan.indicator_texts):
+            compute.append("funding")
+        if share:
+            compute += ["sum", "share"]
+        if total and "sum" not in compute and not count:
+            compute.append("sum")
+        if plan.order:
+            compute.append("top")
+        if listing_indicators and plan.projects and not plan.indicator_texts:
+            compute.append("indicators")
+        plan.compute = compute or ["list"]  # type: ignore[assignment]
+        plan.unknown = self._unknown_words(t, lang, matches)
+        if plan.status == "answer" and self._needs_semantic(plan):
+            self._semantic(question, plan)
+        if plan.status == "answer" and plan.unknown and self._unanchored(plan):
+            plan.status = "not_found"
+            plan.reason = " ".join(plan.unknown)
+        return plan
+
+    # -- pieces ----------------------------------------------------------------------------
+    def _years(self, t: Text, plan: Plan) -> None:
+        """A year the table does not cover means not_found; a year inside a project name is a name."""
+        names = [fold(p.name) for p in self.corpus.projects()]
+        for m in re.finditer(r"(20\d{2})\s*(?:年度?|fy|financial year)?", t.text):
+            context = t.text[m.start():m.start() + 6]
+            if any(context in n for n in names):
+                continue
+            year = int(m.group(1))
+            t.consume(m.start(), m.end())
+            if self.years and year not in self.years:
+                plan.status, plan.year = "not_found", year
+                plan.reason = f"{year}"
+
+    def _top_n(self, t: Text, plan: Plan) -> None:
+        num = r"(\d+|[一二两三四五六七八九十]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
+        for rx, order in (
+            (rf"(?:最高|最大|最多|最贵|排名前|前)的?\s*{num}\s*(?:个|项|名|位)?", "desc"),
+            (rf"(?:最低|最小|最少|最便宜|后)的?\s*{num}\s*(?:个|项|名|位)?", "asc"),
+            (rf"(?:top|largest|biggest|highest|most expensive|greatest)\s+{num}", "desc"),
+            (rf"{num}\s+(?:largest|biggest|highest|most expensive|greatest)", "desc"),
+            (rf"(?:bottom|smallest|lowest|cheapest|least expensive)\s+{num}", "asc"),
+            (rf"{num}\s+(?:smallest|lowest|cheapest|least expensive)", "asc"),
+        ):
+            for m in t.find(rx):
+                n = _small_number(m.group(1))
+                if n:
+                    plan.order, plan.limit = order, n  # type: ignore[assignment]
+                    return
+
+    def _conditions(self, t: Text) -> list[Condition]:
+        """Numeric conditions with their unit (None when none was written)."""
+        unit_rx = "|".join(f"(?:{p})" for p, _ in self.measures)
+        num = r"(\d+(?:\.\d+)?)"
+        u = rf"\s*({unit_rx})?"
+        ge = r"不低于|不少于|不小于|至少|大于等于|大于或等于|≥|>=|at least|no less than|not less than|(?:a )?minimum of|no fewer than"
+        le = r"不高于|不超过|不多于|不大于|小于等于|≤|<=|at most|no more than|not more than|up to|(?:a )?maximum of|no higher than"
+        gt = r"超过|大于|高于|多于|>|over|more than|above|greater than|exceeding|exceeds?|higher than"
+        lt = r"低于|小于|少于|<|under|below|less than|fewer than|lower than"
+        eq = r"等于|为|是|达到|=|exactly|equal to|equals?|of"
+        out: list[Condition] = []
+
+        def unit_of(raw: str | None) -> str | None:
+            if not raw:
+                return None
+            return next((unit for p, unit in self.measures if re.fullmatch(p, raw)), raw)
+
+        for m in t.find(rf"(?:在|介于|between|from)\s*{num}{u}\s*(?:到|至|和|与|-|~|～|and|to)\s*{num}{u}\s*(?:之间|以内|范围内|范围)?"):
+            out.append(Condition(op="between", value=Decimal(m.group(1)), upper=Decimal(m.group(3)), unit=unit_of(m.group(4) or m.group(2))))
+        for words, op in ((ge, "≥"), (le, "≤"), (gt, ">"), (lt, "<")):
+            for m in t.find(rf"(?:{words})\s*{num}{u}"):
+                out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
+        suffix = {"≥": r"及以上|或以上|以上|or more|and above|or above|or higher|plus|\+", "≤": r"及以下|或以下|以下|以内|or less|or below|and below|or fewer|or lower"}
+        for op, words in suffix.items():
+            for m in t.find(rf"{num}{u}\s*(?:{words})"):
+                out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
+        for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])", consume=False):
+            # "365 service days": the number and its unit are the condition; "service" stays a word
+            t.consume(m.start(1), m.end(1))
+            t.consume(m.start(2), m.end(2))
+            t.soft |= set(range(m.start(2), m.end(2)))
+            out.append(Condition(op="=", value=Decimal(m.group(1)), unit=unit_of(m.group(2))))
+        for m in t.find(rf"(?:{eq})\s*{num}(?![\d.])"):
+            out.append(Condition(op="=", value=Decimal(m.group(1))))
+        return out
+
+    def _place_condition(self, cond: Condition, plan: Plan, budget_words: bool) -> None:
+        """A condition is on the amount (万元) or on an indicator target (%, 天, 个 …)."""
+        if cond.unit in ("万元", "元"):
+            if cond.unit == "元":
+                cond = cond.model_copy(update={"value": cond.value / 10000, "upper": cond.upper / 10000 if cond.upper else None})
+            plan.amount_condition = cond.model_copy(update={"unit": "万元"})
+        elif cond.unit is not None or plan.indicator_texts or not budget_words:
+            plan.indicator_condition = cond
+        else:
+            plan.amount_condition = cond.model_copy(update={"unit": "万元"})
+
+    def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]]]:
+        """What names are matched against, and the position groups that stand or fall together.
+
+        A Chinese question is matched as written (question words masked); glossary translations of
+        English phrases and Chinese synonyms are appended as further fragments.
+        """
+        rest = t.rest(soft=True)
+        stop = sorted(self.g["stop_zh"], key=len, reverse=True)
+        stop_rx = "|".join(re.escape(s) for s in stop)
+        base = fold(re.sub(stop_rx, "|", rest)) if lang == "zh" else ""
+        pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
+        for term in self.g["terms"]:
+            for pattern in sorted(term["en"], key=len, reverse=True):
+                if t.find(rf"(?<![a-z]){pattern}(?![a-z])"):
+                    pieces.append(([fold(z) for z in term["zh"]], set()))
+                    break
+        for word, extra in self.g["zh_synonyms"].items():
+            at = base.find(fold(word))
+            if at >= 0:
+                pieces.append(([fold(e) for e in extra], set(range(at, at + len(word)))))
+        if lang == "en":
+            leftover = t.rest()
+            latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
+            cjk = re.findall(r"[一-鿿()（）\d-]{2,}", leftover)
+            pieces += [([fold(w)], set()) for w in latin + cjk]
+        query, groups = base, []
+        for alternatives, origin in pieces:
+            start = len(query) + 1
+            query += "|" + "|".join(alternatives)
+            groups.append(set(range(start, len(query))) | origin)
+        return query, groups
+
+    def _names(self, t: Text, lang: str) -> dict[str, Any]:
+        query, groups = self._query(t, lang)
+        return resolve(query, [self.units, self.projects, self.indicators], groups=groups)
+
+    def _unknown_words(self, t: Text, lang: str, matches: dict[str, Any]) -> list[str]:
+        """Content words that neither the glossary, the cues nor a table name account for."""
+        rest = t.rest()
+        if lang == "en":
+            words = re.findall(r"[a-z][a-z0-9&'-]*|\d+", rest)
+            stop = set(self.g["stop_en"])
+            return [w for w in words if w not in stop and not w.isdigit() and len(w) > 2]
+        stop = sorted(self.g["stop_zh"] + self.g["generic"], key=len, reverse=True)
+        rest = re.sub("|".join(re.escape(s) for s in stop), " ", rest)
+        used = set()
+        for m in matches.values():
+            used |= set("".join(m.segments))
+        chunks = re.findall(r"[一-鿿]{2,}", rest)
+        return [c for c in chunks if len(set(c) - used) >= 2]
+
+    def _unanchored(self, plan: Plan) -> bool:
+        """True when nothing in the plan ties the question to rows of the table."""
+        return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld or plan.quantified is not None
+                    or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
+                    or set(plan.compute) & {"reconcile", "numbering"})
+
+    def _needs_semantic(self, plan: Plan) -> bool:
+        return bool(plan.unknown) and self._unanchored(plan) and self.store is not None
+
+    def _semantic(self, question: str, plan: Plan) -> None:
+        """Words outside the glossary: take the index's nearest row when it stands clearly apart."""
+        try:
+            hits = self.store.search(question, k=6) if self.store else []
+        except Exception:  # a store without an index (tests) or a mismatched embedder: rules only
+            return
+        if len(hits) < 2:
+            return
+        (_, s1, m1), (_, s2, _m2) = hits[0], hits[1]
+        if s1 < 0.86 or s1 - s2 < 0.015:
+            return
+        if m1.get("kind") == "project":
+            plan.projects = [m1["project"]]
+        else:
+            project = next(p for p in self.corpus.projects() if p.id == m1["project_id"])
+            plan.indicator_texts = [indicator_key(project.indicators[int(m1["index"])])]
+        plan.unknown = []
+        plan.terms.append("≈ " + (plan.projects or plan.indicator_texts)[0])
