@@ -7,6 +7,7 @@ checked against them (see :mod:`assistant.llm`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .records import Project
@@ -125,63 +126,112 @@ def _not_found_text(result: "Result", zh: bool) -> str:
             "appropriation, special-account funds, other funds), its unit, its goal and its performance indicators.")
 
 
+def _scope_all(result: "Result") -> bool:
+    """True when the rows are simply every project (no criteria): the text then gives totals only."""
+    plan = result.plan
+    return not _criteria(result, True) and not plan.projects and len(result.rows) == result.universe and result.universe > 1
+
+
+def _lookup_lines(result: "Result", zh: bool) -> list[str] | None:
+    """Direct sentences for a named project's budget or a named indicator's target."""
+    plan = result.plan
+    if plan.compute not in (["list"], ["sum"]) or plan.indicator_condition or plan.amount_condition or plan.units:
+        return None
+    if plan.indicator_texts and 0 < len(result.rows) <= 3:
+        out = []
+        for k, r in enumerate(result.rows, 1):
+            p = r.project
+            for ind in (i for i in p.indicators if i.text in r.matched):
+                out.append(f"{p.name}（{p.unit}）的“{ind.name}”年度指标值为 {ind.target} [{k}]。" if zh
+                           else f"{p.name} ({p.unit}) targets {ind.name}: {ind.target} [{k}].")
+        return out
+    if plan.projects and not plan.indicator_texts:
+        return [f"{r.project.name}（{r.project.unit}）预算总计 {r.project.total} 万元 [{k}]。" if zh
+                else f"{r.project.name} ({r.project.unit}) is budgeted at {r.project.total} 万元 [{k}]." for k, r in enumerate(result.rows, 1)]
+    return None
+
+
+def _reconcile_lines(result: "Result", zh: bool) -> list[str]:
+    checks = result.facts.get("checks", [])
+    bad = [c for c in checks if c[1] != c[2]]
+    out = [("是的，各单位小计之和等于部门合计，各单位的项目也与其小计一致。" if not bad else f"不一致：有 {len(bad)} 处对不上。") if zh
+           else ("Yes — the unit subtotals add up to the department total, and each unit's projects add up to its subtotal." if not bad
+                 else f"No — {len(bad)} check(s) do not add up.")]
+    for name, stated, computed in checks:
+        ok = stated == computed
+        if name == "合计":
+            name = "合计行（部门合计）" if zh else "合计 row (department total)"
+        out.append(f"{'✓' if ok else '✗'} {name}：表中 {stated} 万元 {'=' if ok else '≠'} 分项之和 {computed} 万元" if zh
+                   else f"{'✓' if ok else '✗'} {name}: stated {stated} 万元 {'=' if ok else '≠'} sum of its parts {computed} 万元")
+    return out
+
+
 def _headline(result: "Result", zh: bool) -> list[str]:
-    """The sentences that state the computed figures."""
+    """The sentences that state what was found and computed."""
     plan, figs = result.plan, {f.label: f for f in result.figures}
     n, m = len(result.rows), result.universe
-    out: list[str] = []
     compute = set(plan.compute)
     criteria = _criteria(result, zh)
     if "reconcile" in compute:
-        for name, stated, computed in result.facts.get("checks", []):
-            ok = stated == computed
-            if zh:
-                out.append(f"{'✓' if ok else '✗'} {name} {stated} 万元 {'=' if ok else '≠'} 分项之和 {computed} 万元")
-            else:
-                out.append(f"{'✓' if ok else '✗'} {name}: stated {stated} 万元 {'=' if ok else '≠'} sum of its parts {computed} 万元")
-        bad = [c for c in result.facts.get("checks", []) if c[1] != c[2]]
-        out.insert(0, ("各单位小计与合计一致。" if not bad else f"有{len(bad)}处不一致。") if zh
-                   else ("Yes — the unit subtotals add up to the department total." if not bad else f"No — {len(bad)} check(s) do not add up."))
-        return out
+        return _reconcile_lines(result, zh)
+    out: list[str] = []
     if "count" in compute:
         f = figs.get("指标数") or figs.get("项目数")
         if plan.subject == "indicators":
-            out.append(f"共有 {f.value} 个绩效指标（分布在 {n} 个项目中）" + (f"，条件：{criteria}" if criteria else "") + "。" if zh
-                       else f"There are {f.value} performance indicators" + (f" matching {criteria}" if criteria else "") + f", in {n} projects.")
+            out.append((f"符合条件（{criteria}）的绩效指标共 {f.value} 个，分布在 {n} 个项目中。" if criteria else f"共有 {f.value} 个绩效指标，分布在 {n} 个项目中。") if zh
+                       else (f"{f.value} performance indicators match ({criteria}), in {n} projects." if criteria else f"There are {f.value} performance indicators in {n} projects."))
         else:
-            out.append((f"共有 {n} 个项目" + (f"（{m} 个中符合{criteria}的）" if criteria else "") + "。") if zh
-                       else (f"{n} of {m} projects match {criteria}." if criteria else f"There are {n} projects."))
+            out.append((f"{m} 个项目中有 {n} 个符合（{criteria}）。" if criteria else f"共有 {n} 个项目。") if zh
+                       else (f"{n} of {m} projects match ({criteria})." if criteria else f"There are {n} projects."))
+        if not criteria and plan.subject == "projects" and result.corpus:
+            per_unit = [f"{u.name} {len(u.projects)}" for _, u in result.corpus.units() if u.projects]
+            if len(per_unit) > 1:
+                out.append(("按单位：" if zh else "By unit: ") + ("，".join(per_unit) if zh else ", ".join(per_unit)) + ("。" if zh else "."))
     if "numbering" in compute:
-        out.append(f"{n} 个项目的绩效指标编号有问题：" if zh else f"{n} project(s) have indicator numbering problems:")
-        for r in result.rows:
-            from .validation import numbering_anomaly
+        from .validation import numbering_anomaly
 
-            out.append(f"  {r.project.name}: {numbering_anomaly(r.project)}")
-    if "funding" in compute or plan.funding:
-        parts = [f for f in result.figures if f.label in ("财政拨款", "财政专户拨款", "其他资金") or " + " in f.label]
-        for f in parts:
-            out.append(f"{f.label}：{f.value} 万元（{f.expression}）" if zh else f"{f.label}: {f.value} 万元 ({f.expression})")
+        out.append(f"{n} 个项目的绩效指标编号有问题：" if zh else f"{n} project(s) have indicator numbering problems:")
+        out += [f"  {r.project.name}（{r.project.unit}）：{numbering_anomaly(r.project)}" for r in result.rows]
+    if plan.funding:
+        for f in result.figures:
+            if f.label in ("财政拨款", "财政专户拨款", "其他资金") or " + " in f.label:
+                out.append(f"{f.label}：{f.value} 万元（{f.expression}）" if zh else f"{f.label}: {f.value} 万元 ({f.expression})")
     if "top" in compute and result.rows:
         word = ("最高" if plan.order == "desc" else "最低") if zh else ("largest" if plan.order == "desc" else "smallest")
         out.append(f"预算{word}的 {n} 个项目：" if zh else (f"The {word} project by budget:" if n == 1 else f"The {n} {word} projects by budget:"))
-    elif not compute & {"count", "numbering", "funding"} and "indicators" not in compute and result.rows:
-        if criteria or plan.follow_up:
-            out.append((f"{m} 个项目中有 {n} 个符合（{criteria}）：" if zh else f"{n} of {m} projects match ({criteria}):"))
+    elif not compute & {"count", "numbering"} and not plan.funding and "indicators" not in compute and result.rows:
+        lookup = _lookup_lines(result, zh)
+        if lookup:
+            out += lookup
+        elif criteria:
+            out.append(f"{m} 个项目中有 {n} 个符合（{criteria}）：" if zh else f"{n} of {m} projects match ({criteria}):")
     if "indicators" in compute:
-        out.append("该项目的绩效指标：" if zh else "Its performance indicators:")
+        out.append("绩效指标如下：" if zh else "Its performance indicators:")
     return out
 
 
 def _totals(result: "Result", zh: bool) -> list[str]:
     figs = {f.label: f for f in result.figures}
+    n = len(result.rows)
+    everything = _scope_all(result)
     out = []
     if "平均" in figs:
         f = figs["平均"]
-        out.append(f"平均预算 {f.value} 万元（{f.expression}）。" if zh else f"Average budget: {f.value} 万元 ({f.expression}).")
+        out.append(f"{n} 个项目的平均预算为 {f.value} 万元（{f.expression}）。" if zh else f"Average budget over {n} projects: {f.value} 万元 ({f.expression}).")
     if "合计" in figs:
         f = figs["合计"]
-        out.append(f"合计 {f.value} 万元（{f.expression}）。" if zh else f"Combined: {f.value} 万元 ({f.expression}).")
-    if "总计" in figs:
+        if everything:
+            stated = [d.total for d in result.corpus.departments if d.total is not None] if result.corpus else []
+            note_zh = f"；与表中合计行 {stated[0]} 万元{'一致' if stated[0] == Decimal(f.value) else '不一致'}" if len(stated) == 1 else ""
+            note_en = f"; the table's 合计 row says {stated[0]} 万元" if len(stated) == 1 else ""
+            out.append(f"全部 {n} 个项目支出合计 {f.value} 万元（{n} 个项目之和{note_zh}）。" if zh
+                       else f"All {n} projects together: {f.value} 万元 (sum of {n} project totals{note_en}).")
+        elif n == 1:
+            if not _lookup_lines(result, zh):
+                out.append(f"预算 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
+        else:
+            out.append(f"合计 {f.value} 万元（{f.expression}）。" if zh else f"Combined: {f.value} 万元 ({f.expression}).")
+    if "总计" in figs and not _lookup_lines(result, zh):
         f = figs["总计"]
         out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
     if "占部门合计比例" in figs:
@@ -206,12 +256,18 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
     show_matched = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None
                         or set(plan.compute) & {"indicators", "numbering"})
     cite = result.rows if len(result.rows) <= 20 or show_matched else result.rows[:10]
+    note = None
+    if _scope_all(result) and not show_matched:
+        cite = []
+        note = f"（引用全部 {len(result.rows)} 行，见下表）" if zh else f"(all {len(result.rows)} rows are cited in the table)"
     if "reconcile" not in plan.compute and not (plan.funding and "funding" in plan.compute):
         lines += [_row_line(k, r, zh, show_matched) for k, r in enumerate(cite, 1)]
-        if len(cite) < len(result.rows):
+        if cite and len(cite) < len(result.rows):
             rest = len(result.rows) - len(cite)
             lines.append(f"……另有 {rest} 个项目（见下表）" if zh else f"… and {rest} more (see the table)")
     lines += _totals(result, zh)
+    if note:
+        lines.append(note)
     text = "\n".join(lines)
     answer = Answer("answered", text, result.rows, result.figures, plan.language, plan.explain(), notice)
     if planner is not None and planner.llm is not None:

@@ -125,7 +125,7 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
     if "average" in compute and rows:
         avg = (total / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
         add(Figure("平均", money(avg), "万元", f"{money(total)} ÷ {len(rows)}"))
-    wants_sum = "sum" in compute or "share" in compute or (len(rows) > 1 and not compute & {"count", "average", "reconcile"})
+    wants_sum = "reconcile" not in compute and ("sum" in compute or "share" in compute or (len(rows) > 1 and not compute & {"count", "average"}))
     if wants_sum and rows and not (plan.funding and "sum" in compute and "share" not in compute):
         add(Figure("合计", money(total), "万元", " + ".join(money(t) for t in totals) if len(rows) > 1 else f"{rows[0].project.name} 总计"))
     elif len(rows) == 1 and not compute & {"count", "average", "reconcile", "funding"} and not plan.funding:
@@ -167,5 +167,5 @@ def _reconcile(result: Result, corpus: Corpus) -> None:
         if unit_amounts:
             add(Figure("单位小计之和", money(units_sum), "万元", " + ".join(money(x) for x in unit_amounts)))
             if d.total is not None:
-                checks.append((f"{d.name} 合计", d.total, units_sum))
+                checks.append(("合计", d.total, units_sum))
     result.facts["checks"] = checks

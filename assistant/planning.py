@@ -288,7 +288,7 @@ class Planner:
             compute.append("funding")
         if share:
             compute += ["sum", "share"]
-        if total and "sum" not in compute and not count:
+        if total and "sum" not in compute and not count and not reconcile:
             compute.append("sum")
         if plan.order:
             compute.append("top")

@@ -186,7 +186,7 @@ def answer_messages(answer: "Answer", *, question: str, conversation_id: str,
     blocks += figure_blocks(answer.figures, chinese)
     blocks.append(feedback_block(feedback_value(question, answer.text or "", conversation_id), chinese))
     runs = split_messages(blocks)
-    fallback = truncate(answer.text or "", MAX_FALLBACK_CHARS)
+    fallback = (split_escaped(answer.text or "", MAX_FALLBACK_CHARS) or [""])[0]  # `text` is mrkdwn too
     more = "（续）" if chinese else "(continued)"
     return [Message(fallback if i == 0 else more, run) for i, run in enumerate(runs)]
 
@@ -205,7 +205,8 @@ def failure_message(question: str, detail: str | None = None) -> Message:
         text = "抱歉，这个问题没能回答" + (f"：{detail}" if detail else "，请稍后再试或换个问法。")
     else:
         text = "Sorry, I couldn't answer that" + (f": {detail}" if detail else "; please try again or rephrase the question.")
-    return Message(truncate(text, MAX_FALLBACK_CHARS), [section(truncate(escape("⚠️ " + text), MAX_SECTION_CHARS))])
+    text = escape(truncate("⚠️ " + text, MAX_FALLBACK_CHARS))
+    return Message(text, [section(text)])
 
 
 def feedback_thanks(rating: str, question: str) -> str:
