@@ -131,8 +131,12 @@ def _log_unexpected(exc: BaseException, settings: Settings) -> None:
 
 
 # -- the outer guard: body size, security headers, last-resort 500 ------------------------------
-class _BodyTooLarge(Exception):
-    """Raised from ``receive`` when a request body passes its limit."""
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` when a request body passes its limit (an HTTPException, so that
+    FastAPI passes it on as it is rather than calling it a parse error)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large(limit))
 
 
 class GuardMiddleware:
@@ -160,7 +164,7 @@ class GuardMiddleware:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _BodyTooLarge()
+                raise _BodyTooLarge(limit)
             return message
 
         async def guarded_send(message: Message) -> None:
