@@ -6,8 +6,12 @@ bot's background posts with :meth:`FakeSlack.wait_for` (a bounded poll, never a 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -185,3 +189,109 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             pass  # quiet test output
 
     return Handler
+
+
+class FakeSocketMode:
+    """Slack's end of Socket Mode: a minimal WebSocket server (stdlib only) that sends envelopes
+    to the connected app and records the acknowledgements it sends back.
+
+    Hand :attr:`url` to :class:`FakeSlack` as ``socket_url`` (``apps.connections.open`` returns it).
+    """
+
+    _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
+
+    def __init__(self) -> None:
+        self.acks: list[dict[str, Any]] = []
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
+        self._send_lock = threading.Lock()
+        self._connected = threading.Event()
+
+    def __enter__(self) -> "FakeSocketMode":
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, name="fake-socket-mode", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in (self._conn, self._listener):
+            if sock is not None:
+                sock.close()
+
+    @property
+    def url(self) -> str:
+        assert self._listener is not None, "use FakeSocketMode as a context manager"
+        return f"ws://127.0.0.1:{self._listener.getsockname()[1]}/link/?ticket=fake"
+
+    def wait_connected(self, timeout: float = 10.0) -> None:
+        """Wait for the app to open the WebSocket (and say hello, as Slack does)."""
+        assert self._connected.wait(timeout), "the app did not connect over Socket Mode"
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        """Send one envelope (``events_api``, ``slash_commands``, ``interactive``) as a text frame."""
+        assert self._conn is not None, "no app connected"
+        data = json.dumps(envelope, ensure_ascii=False).encode()
+        self._frame(0x1, data)
+
+    # -- the protocol -------------------------------------------------------------------------
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        key = next(line.split(":", 1)[1].strip() for line in request.decode().split("\r\n")
+                   if line.lower().startswith("sec-websocket-key:"))
+        accept = base64.b64encode(hashlib.sha1((key + self._GUID).encode()).digest()).decode()
+        conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+        self._conn = conn
+        self.send({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        self._connected.set()
+        try:
+            self._read_frames(conn)
+        except OSError:
+            pass
+
+    def _read_frames(self, conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        while True:
+            head = reader.read(2)
+            if len(head) < 2:
+                return
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", reader.read(2))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", reader.read(8))[0]
+            mask = reader.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(reader.read(length)))
+            if opcode == 0x1:
+                self.acks.append(json.loads(data))
+            elif opcode == 0x9:  # ping -> pong
+                self._frame(0xA, data)
+            elif opcode == 0x8:  # close -> close
+                self._frame(0x8, data[:2])
+                return
+
+    def _frame(self, opcode: int, data: bytes) -> None:
+        """Send one unmasked frame (servers do not mask)."""
+        size = len(data)
+        if size < 126:
+            header = struct.pack("!BB", 0x80 | opcode, size)
+        elif size < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 126, size)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 127, size)
+        with self._send_lock:
+            assert self._conn is not None
+            self._conn.sendall(header + data)

@@ -28,11 +28,11 @@ from assistant.conversation import Conversation
 from assistant.errors import AssistantError, StoreError
 from assistant.feedback import FeedbackStore
 from assistant.records import Project, Source
-from assistant.slack import question_text, run_socket_mode
+from assistant.slack import question_text, run_socket_mode, socket_mode_handler
 from assistant.slack_blocks import MAX_BLOCKS, MAX_SECTION_CHARS, answer_messages
 from assistant.web import create_app
 
-from fake_slack import BOT_USER_ID, Call, FakeSlack
+from fake_slack import BOT_USER_ID, Call, FakeSlack, FakeSocketMode
 
 pytestmark = pytest.mark.server
 
@@ -437,6 +437,36 @@ def test_empty_slash_command_shows_usage(scripted_settings: Settings, fake_slack
         reply = slack.command("  ", fake_slack.response_url("cmd"))
         assert reply.status_code == 200 and "/budget" in reply.text
         assert not engine.asked
+
+
+# -- Socket Mode ---------------------------------------------------------------------------------
+def test_socket_mode_answers_a_mention_once_and_acks_every_envelope(scripted_settings: Settings,
+                                                                    fake_slack: FakeSlack) -> None:
+    engine = ScriptedEngine()
+    with FakeSocketMode() as slack_end:
+        fake_slack.socket_url = slack_end.url
+        settings = dataclasses.replace(scripted_settings, slack_signing_secret=None,
+                                       slack_app_token=fake_slack.app_token)
+        handler = socket_mode_handler(settings, engine)
+        handler.connect()
+        try:
+            slack_end.wait_connected()
+            ts = "1700000000.000001"
+            event = {"type": "app_mention", "user": "U0REVIEWER", "text": f"{MENTION} hi", "ts": ts, "channel": CHANNEL}
+            envelope = {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
+                        "retry_attempt": 0, "retry_reason": "",
+                        "payload": {"type": "event_callback", "team_id": "T0001", "event_id": "EvSOCKET", "event": event}}
+            slack_end.send(envelope)
+            assert "Two projects" in answered_in_thread(fake_slack, ts).all_text()
+            slack_end.send({**envelope, "envelope_id": "env-2", "retry_attempt": 1, "retry_reason": "timeout"})
+            slack_end.send({"envelope_id": "env-3", "type": "slash_commands", "accepts_response_payload": True,
+                            "payload": {"command": "/budget", "text": "", "channel_id": CHANNEL, "user_id": "U1"}})
+            acks = fake_slack.wait_for(lambda: {a["envelope_id"]: a for a in slack_end.acks if "envelope_id" in a}
+                                       if len(slack_end.acks) >= 3 else None, what="three acks")
+            assert set(acks) == {"env-1", "env-2", "env-3"} and "/budget" in acks["env-3"]["payload"]["text"]
+            assert len(engine.asked) == 1 and len(fake_slack.calls("chat.postMessage")) == 1
+        finally:
+            handler.close()
 
 
 # -- pieces --------------------------------------------------------------------------------------
