@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICE_DAYS = "Which projects target 365 service days?"
 SERVICE_DAY_ROWS = {("广州外事宣传项目", "120.00"), ("广州市多语种公共服务平台项目", "291.00")}
 XSS_NAME = "<script>alert(1)</script>热线项目"
+XSS_QUESTION = "服务天数为365天的项目有哪些？"  # both rows of the XSS table
 XSS_TABLE = f"""项目支出绩效目标表（含转移支付项目）
 
 部门名称：测试部门
@@ -397,8 +398,8 @@ def test_the_page_and_its_assets_name_no_external_url(client: httpx.Client) -> N
 
 def test_a_project_name_with_markup_comes_back_as_plain_data(tmp_path: Path) -> None:
     with running(create_app(Settings.load(env={}, store=xss_store(tmp_path)))) as url:
-        answer = httpx.post(f"{url}/api/ask", json={"question": SERVICE_DAYS}, timeout=60).json()
-    assert XSS_NAME in {r["project"] for r in answer["rows"]}
+        answer = httpx.post(f"{url}/api/ask", json={"question": XSS_QUESTION}, timeout=60).json()
+    assert {r["project"] for r in answer["rows"]} == {XSS_NAME, "窗口服务项目"}
 
 
 # -- conversations kept server-side -----------------------------------------------------------------------

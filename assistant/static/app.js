@@ -287,7 +287,8 @@
       this.status = el("div", { class: "progress", text: t("step_queued") });
       this.text = el("div", { class: "text" });
       this.body = el("div", { class: "details" });
-      this.node = el("article", { class: "msg bot", "data-answer": number }, this.status, this.text, this.body);
+      this.node = el("article", { class: "msg bot", "data-answer": number, "data-state": "pending" },
+        this.status, this.text, this.body);
     }
 
     progress(step) {
@@ -302,11 +303,13 @@
     fail(message) {
       this.status.hidden = true;
       this.node.classList.add("error-msg");
+      this.node.dataset.state = "error";
       this.text.replaceChildren(el("span", { class: "badge error", text: t("status_error") }), el("br"), message);
     }
 
     render(data) {
       this.data = data;
+      this.node.dataset.state = "done";
       this.status.hidden = true;
       this.text.replaceChildren();
       if (data.status !== "answered") {
