@@ -1,7 +1,10 @@
-"""Server-side conversations for the web chat and the Slack bot: bounded in number, expiring.
+"""Server-side state of the web chat and the Slack bot: conversations (bounded in number,
+expiring) and recent answers (bounded), kept so that follow-ups, exports and feedback can refer
+to them by id.
 
 Each conversation is a :class:`~assistant.conversation.Conversation` (which bounds its own turns);
-this store bounds how many are kept (least recently used goes first) and how long an idle one lives.
+:class:`ConversationStore` bounds how many are kept (least recently used goes first) and how long
+an idle one lives.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable
+from typing import Any, Callable
 
 from .conversation import Conversation
 
@@ -65,3 +68,26 @@ class ConversationStore:
     def __contains__(self, conversation_id: object) -> bool:
         with self._lock:
             return conversation_id in self._items
+
+
+class AnswerCache:
+    """Recent answers by id (bounded), for export and feedback."""
+
+    def __init__(self, max_items: int = 500) -> None:
+        self.max_items = max_items
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def put(self, item: dict[str, Any]) -> str:
+        """Keep ``item``; returns its new id."""
+        answer_id = secrets.token_urlsafe(12)
+        with self._lock:
+            self._items[answer_id] = item
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+        return answer_id
+
+    def get(self, answer_id: str | None) -> dict[str, Any] | None:
+        """The kept item, or None."""
+        with self._lock:
+            return self._items.get(answer_id) if answer_id else None

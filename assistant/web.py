@@ -25,11 +25,8 @@ import hmac
 import ipaddress
 import json
 import logging
-import secrets
 import socket
-import threading
 import traceback
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -47,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .config import Settings
 from .errors import AssistantError, InputError, LLMError, QuestionError, StoreError
 from .feedback import FeedbackStore
-from .sessions import ConversationStore
+from .sessions import AnswerCache, ConversationStore
 
 if TYPE_CHECKING:
     from .core import Assistant
@@ -105,17 +102,12 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+_STATUS = ((QuestionError, 422), (InputError, 400), (LLMError, 502), (StoreError, 503))
+
+
 def _status_of(err: AssistantError) -> int:
-    """The HTTP status for an assistant error."""
-    if isinstance(err, QuestionError):
-        return 422
-    if isinstance(err, InputError):
-        return 400
-    if isinstance(err, LLMError):
-        return 502
-    if isinstance(err, StoreError):
-        return 503
-    return 500
+    """The HTTP status for an assistant error (500 for one this table does not know)."""
+    return next((status for kind, status in _STATUS if isinstance(err, kind)), 500)
 
 
 def _error(status: int, message: str, settings: Settings, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -276,8 +268,8 @@ def rows_xlsx(rows: list[ExportRow], figures: list[dict[str, str]], language: st
     for cell in sheet["D"][1:]:
         cell.number_format = "#,##0.00"
     if figures:
-        values = [[safe_text(f["label"]), _number_or_text(f["value"]), f["unit"], safe_text(f["expression"])]
-                  for f in figures]
+        values = [[safe_text(f.get("label", "")), _number_or_text(f.get("value", "")), f.get("unit", ""),
+                   safe_text(f.get("expression", ""))] for f in figures]
         _fill(book.create_sheet("计算" if language == "zh" else "Figures"), FIGURE_HEADERS[language], values)
     if question:
         ask = book.create_sheet("问题" if language == "zh" else "Question")
@@ -343,48 +335,16 @@ class FeedbackRequest(BaseModel):
     conversation_id: str | None = Field(default=None, max_length=100)
 
 
-class FigureIn(BaseModel):
-    """A figure as the page sends it back for export."""
-
-    label: str = Field(default="", max_length=500)
-    value: str = Field(default="", max_length=100)
-    unit: str = Field(default="", max_length=50)
-    expression: str = Field(default="", max_length=5000)
-
-
 class ExportRequest(BaseModel):
     """What to export: a kept answer by id, else the rows (and figures) sent along."""
 
     answer_id: str | None = Field(default=None, max_length=100)
     rows: list[ExportRow] | None = Field(default=None, max_length=2000)
-    figures: list[FigureIn] = Field(default_factory=list, max_length=200)
+    figures: list[dict[str, str]] = Field(default_factory=list, max_length=200)
     language: Literal["zh", "en"] = "zh"
 
 
 # -- server-side state --------------------------------------------------------------------------
-class AnswerCache:
-    """Recent answers by id (bounded), for export and feedback."""
-
-    def __init__(self, max_items: int = 500) -> None:
-        self.max_items = max_items
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
-
-    def put(self, item: dict[str, Any]) -> str:
-        """Keep ``item``; returns its new id."""
-        answer_id = secrets.token_urlsafe(12)
-        with self._lock:
-            self._items[answer_id] = item
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
-        return answer_id
-
-    def get(self, answer_id: str | None) -> dict[str, Any] | None:
-        """The kept item, or None."""
-        with self._lock:
-            return self._items.get(answer_id) if answer_id else None
-
-
 @dataclass
 class WebState:
     """What the request handlers share."""
@@ -542,8 +502,10 @@ def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
         return _error(422, _describe_validation(err), settings)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        message = {404: "not found", 405: "method not allowed"}.get(err.status_code, str(err.detail))
+    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        where = request.url.path
+        message = {404: f"no such page or endpoint: {where}", 405: f"method not allowed on {where}"}.get(
+            err.status_code, str(err.detail))
         return _error(err.status_code, message, settings, getattr(err, "headers", None))
 
 
@@ -597,7 +559,7 @@ def _add_api_routes(app: FastAPI, state: WebState, auth: Any) -> None:
             figures, language, question = kept["figures"], kept.get("language", "zh"), kept["question"]
         elif body.rows is not None:
             rows, language, question = body.rows, body.language, ""
-            figures = [f.model_dump() for f in body.figures]
+            figures = body.figures
         else:
             raise ApiError(404, "that answer is no longer kept on the server; ask the question again")
         content, filename = export_file(format, rows, figures, language, question)
@@ -621,11 +583,6 @@ def _add_api_routes(app: FastAPI, state: WebState, auth: Any) -> None:
             conversation_id=conversation_id, extra=extra or None))
         return {"id": feedback_id, "stored": True}
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
-    async def unknown(rest: str) -> None:
-        """Unknown API paths are a JSON 404, not the page."""
-        raise ApiError(404, f"no such endpoint: /api/{rest}")
-
 
 def _add_page_routes(app: FastAPI) -> None:
     """The chat page and its static files."""
@@ -634,10 +591,6 @@ def _add_page_routes(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=no_cache)
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    async def favicon() -> FileResponse:
-        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -241,7 +241,7 @@ def test_a_too_large_chunked_body_is_refused_with_413(client: httpx.Client) -> N
 
 def test_unknown_api_paths_are_a_json_404(client: httpx.Client) -> None:
     reply = client.get("/api/nothing-here")
-    assert reply.status_code == 404 and reply.json() == {"error": "no such endpoint: /api/nothing-here"}
+    assert reply.status_code == 404 and reply.json() == {"error": "no such page or endpoint: /api/nothing-here"}
 
 
 def test_a_store_error_is_a_one_line_json_error_without_a_traceback(tmp_path: Path) -> None:
@@ -352,9 +352,12 @@ def test_export_of_posted_rows_keeps_formulas_out_of_spreadsheets(client: httpx.
     lines = list(csv.reader(io.StringIO(client.post("/api/export?format=csv", json={"rows": rows, "language": "zh"})
                                         .content.decode("utf-8-sig"))))
     assert lines[0][1] == "项目名称" and lines[1][1] == "'=HYPERLINK(\"x\")" and lines[1][3] == "1.50"
-    book = openpyxl.load_workbook(io.BytesIO(client.post("/api/export?format=xlsx", json={"rows": rows}).content))
+    figures = [{"label": "合计", "value": "1.50", "unit": "万元", "expression": "=1.50"}]
+    book = openpyxl.load_workbook(io.BytesIO(client.post("/api/export?format=xlsx",
+                                                         json={"rows": rows, "figures": figures}).content))
     cell = book.worksheets[0]["B2"]
     assert cell.data_type == "s" and cell.value.startswith("'=")
+    assert [c.value for c in book.worksheets[1][2]] == ["合计", 1.5, "万元", "'=1.50"]
 
 
 @pytest.mark.parametrize("query, body, status", [
