@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urlencode
 
 import httpx
@@ -485,3 +485,25 @@ def test_document_text_is_escaped_in_blocks() -> None:
 def test_socket_mode_without_tokens_says_what_to_set() -> None:
     with pytest.raises(AssistantError, match="SLACK_APP_TOKEN"):
         run_socket_mode(Settings.load(env={}))
+
+
+@pytest.mark.parametrize("token, expected", [("slack_bot_token", "SLACK_BOT_TOKEN"),
+                                             ("slack_app_token", "SLACK_APP_TOKEN")])
+def test_socket_mode_with_a_refused_token_fails_in_one_line(token: str, expected: str, settings: Settings,
+                                                             fake_slack: FakeSlack) -> None:
+    wrong = "xoxb-wrong-0000" if token == "slack_bot_token" else "xapp-wrong-0000"
+    good = slack_settings(settings, fake_slack, slack_app_token=fake_slack.app_token)
+    with pytest.raises(AssistantError, match=expected) as refused:
+        run_socket_mode(dataclasses.replace(good, **{token: wrong}))
+    assert wrong not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_manifest_subscribes_to_what_the_bot_handles() -> None:
+    yaml = pytest.importorskip("yaml")
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "docs" / "slack-manifest.yaml").read_text("utf-8"))
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_mention", "message.im", "message.channels"} <= set(events)
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/budget"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history"} <= scopes
