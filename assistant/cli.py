@@ -23,7 +23,7 @@ app = typer.Typer(
          "Example: [bold]assistant ask \"Which projects target 365 service days?\"[/bold]",
 )
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = typer.Option(None, "--store", help="Index folder (default: index/store, or $ASSISTANT_STORE).")
 

@@ -53,6 +53,7 @@ def _indicator_filter(plan: Plan):  # type: ignore[no-untyped-def]
 
     def keep(ind: Indicator) -> bool:
         return ((not texts or indicator_key(ind) in texts)
+                and (not plan.uncategorized or ind.category is None)
                 and (cond is None or cond.satisfied_by(ind))
                 and (quantified is None or ind.quantified == quantified))
     return keep
@@ -68,12 +69,18 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
         projects = [p for p in projects if p.unit in plan.units or p.department in plan.units]
     if plan.projects:
         projects = [p for p in projects if p.name in plan.projects]
+    if plan.exclude_units:
+        projects = [p for p in projects if p.unit not in plan.exclude_units]
+    if plan.exclude_projects:
+        projects = [p for p in projects if p.name not in plan.exclude_projects]
+    if plan.all_quantified:
+        projects = [p for p in projects if p.indicators and all(i.quantified for i in p.indicators)]
     if plan.withheld is not None:
         projects = [p for p in projects if p.withheld == plan.withheld]
     if plan.amount_condition is not None:
         projects = [p for p in projects if plan.amount_condition.holds(p.total)]
     rows: list[CitedRow] = []
-    by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None)
+    by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None or plan.uncategorized)
     keep = _indicator_filter(plan)
     for p in projects:
         if "numbering" in plan.compute:

@@ -76,6 +76,8 @@ class NameIndex:
 
     def weight(self, segment: str) -> int:
         """Characters of ``segment`` left after removing generic words."""
+        if segment.isascii() and len(segment) < 3:
+            return 0  # "ec" of "projects" is not "APEC"
         rest = segment
         for g in self.generic:
             rest = rest.replace(g, "")

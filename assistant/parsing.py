@@ -65,23 +65,24 @@ def decode(data: bytes, document: str, encoding: str | None = None) -> str:
     raise InputError(f"{document}: cannot tell the text encoding; try --encoding=gbk or --encoding=utf-8")
 
 
-def _header_map(cells: list[str]) -> dict[int, str] | None:
-    """Column index -> column key when ``cells`` is a header row (has a name and a 总计 column)."""
+def _column_keys(cells: list[str]) -> dict[int, str]:
+    """Column index -> column key for every cell that names a known column."""
     found: dict[int, str] = {}
     for i, cell in enumerate(cells):
         c = norm(cell)
-        if not c:
-            continue
-        # the most specific key whose word the cell starts with or contains (财政专户拨款 before 财政拨款)
-        best = None
-        for key, words in _COLUMNS.items():
-            for w in words:
-                if w in c and (best is None or len(w) > best[1]):
-                    best = (key, len(w))
-        if best and best[0] not in found.values():
-            found[i] = best[0]
-    keys = set(found.values())
-    return found if {"name", "total"} <= keys else None
+        # the longest header word inside the cell wins (财政专户拨款 over 财政拨款, 其他资金 over 其他)
+        hits = [(len(w), key) for key, words in _COLUMNS.items() for w in words if w in c]
+        if hits:
+            key = max(hits)[1]
+            if key not in found.values():
+                found[i] = key
+    return found
+
+
+def _header_map(cells: list[str]) -> dict[int, str] | None:
+    """Column index -> column key when ``cells`` is a header row (has a name and a 总计 column)."""
+    found = _column_keys(cells)
+    return found if {"name", "total"} <= set(found.values()) else None
 
 
 def _rows_from_grid(grid: list[tuple[list[str], Source]], document: str) -> list[RawRow]:
@@ -114,16 +115,13 @@ def _is_subheader(cells: list[str]) -> bool:
 
 
 def _merge_subheader(mapping: dict[int, str], below: list[str]) -> dict[int, str]:
-    """A header over two rows: funding columns named in the row below (merged 资金来源 above)."""
+    """A header over two rows: the funding columns are named in the row below a merged 资金来源."""
     if not _is_subheader(below):
         return mapping
     merged = dict(mapping)
-    sub = _header_map(below + ["项目名称", "总计"]) or {}
-    for i, key in sub.items():
-        if i < len(below) and key not in ("name", "total") or (i in mapping and mapping[i] == key):
-            if i < len(below):
-                merged = {j: k for j, k in merged.items() if k != key}
-                merged[i] = key
+    for i, key in _column_keys(below).items():
+        if key not in merged.values():
+            merged[i] = key
     return merged
 
 

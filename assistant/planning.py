@@ -92,6 +92,11 @@ class Plan(BaseModel):
     amount_condition: Condition | None = None
     withheld: bool | None = None
     quantified: bool | None = None
+    all_quantified: bool = Field(False, description="every indicator of the project is quantified")
+    uncategorized: bool = Field(False, description="an indicator has no category")
+    exclude_units: list[str] = Field(default_factory=list)
+    exclude_projects: list[str] = Field(default_factory=list)
+    claim: Decimal | None = Field(None, description="an amount the question asks to check (is the total X?)")
     funding: list[Literal["fiscal", "special", "other"]] = Field(default_factory=list)
     order: Literal["desc", "asc"] | None = None
     limit: int | None = None
@@ -101,7 +106,7 @@ class Plan(BaseModel):
 
     def explain(self) -> dict[str, Any]:
         """JSON-ready dict without empty fields."""
-        return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, []) and (v is not False or k == "quantified")}
+        return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, []) and (v is not False or k in ("quantified", "withheld"))}
 
 
 @lru_cache(maxsize=1)
@@ -118,10 +123,12 @@ def indicator_key(ind: Indicator) -> str:
 def detect_language(question: str) -> Literal["zh", "en"]:
     """English when the question reads as English (two function words or more), else Chinese if it has any."""
     words = re.findall(r"[a-z']+", question.lower())
-    function = {"what", "which", "how", "is", "are", "the", "of", "do", "does", "for", "with", "to", "in", "and", "list", "show", "their", "many", "much"}
-    if sum(w in function for w in words) >= 2:
+    function = {"what", "which", "how", "is", "are", "the", "of", "do", "does", "for", "with", "to", "in", "and", "list",
+                "show", "their", "many", "much", "have", "has", "at", "by", "a", "an", "that", "there", "any", "all", "who"}
+    cjk = len(re.findall(r"[一-鿿]", question))
+    if sum(w in function for w in words) >= 2 or (len(words) >= 3 and cjk <= 2 * len(words)):
         return "en"
-    return "zh" if re.search(r"[一-鿿]", question) else "en"
+    return "zh" if cjk else "en"
 
 
 _CN_DIGIT = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -140,15 +147,40 @@ def _small_number(token: str) -> int | None:
     return None
 
 
+def _dec(x: Decimal) -> str:
+    return format(x.normalize(), "f")
+
+
+_CN_RUN = re.compile(r"(?<![哪每这那某任同唯统第])([零〇一二两三四五六七八九十百千万亿]+)(?=万元|元|个|项|天|人次|次|场|批|家|%|名|位)")
+
+
+def _cn_numbers(text: str) -> str:
+    """Chinese numerals before a unit become digits (三百万元 -> 3000000元, 两个 -> 2个); 一共 stays."""
+    import cn2an
+
+    def number(m: re.Match[str]) -> str:
+        try:
+            return str(cn2an.cn2an(m.group(1), "smart"))
+        except (ValueError, KeyError):
+            return m.group(0)
+
+    text = re.sub(r"百分之([零〇一二两三四五六七八九十百点]+)", lambda m: number(m) + "%", text)
+    return _CN_RUN.sub(number, text)
+
+
 class Text:
     """The question being read, with the spans already accounted for (consumed)."""
 
     def __init__(self, question: str) -> None:
         t = unicodedata.normalize("NFKC", question).lower()
         t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
-        t = re.sub(r"\(?\s*(?:in\s+)?(?:units of\s+)?(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元)\s*\)?", " 万元 ", t)
-        t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)", lambda m: f"{Decimal(m.group(1)) * 100} 万元", t)
-        t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{Decimal(m.group(1)) * 10000}万元", t)
+        t = _cn_numbers(t)
+        t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
+        t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{_dec(Decimal(m.group(1)) * 10000)}万元", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*(?<!万)(?:yuan|rmb|cny|元)(?![a-z])", lambda m: f"{_dec(Decimal(m.group(1)) / 10000)} 万元", t)
+        t = re.sub(r"[(（]\s*(?:含|包括|包含|均含|inclusive)[^)）]*[)）]|\binclusive\b", " ", t)
         self.text = t
         self.used = [False] * len(t)
         self.soft: set[int] = set()  # units of measure: consumed, yet still words for the glossary
@@ -233,6 +265,8 @@ class Planner:
         plan = Plan(question=question, language=lang)
         cues = self.g["cues"]
 
+        t.has(cues["any"])  # "at least one indicator" means "any", not a number or an order
+        excluded = self._exclusions(t, lang)
         self._years(t, plan)
         for scope in self.g["out_of_scope"]:
             if t.has(scope["zh"] + scope["en"], consume=False):
@@ -243,6 +277,9 @@ class Planner:
             if t.has(self.g["funding"][key]):
                 plan.funding.append(key)  # type: ignore[arg-type]
         withheld = t.has(cues["withheld"])
+        disclosed = not withheld and t.has(cues["disclosed"])
+        all_quantified = t.has(cues["all_quantified"])
+        uncategorized = t.has(cues["uncategorized"])
         unquantified = t.has(cues["unquantified"])
         numbering = t.has(cues["numbering"])
         reconcile = t.has(cues["reconcile"])
@@ -255,8 +292,10 @@ class Planner:
         budget_words = t.has(cues["budget"], consume=False)
         t.has(cues["department"])  # "the whole department" is the default scope, not a name
         subject_indicators = bool(re.search(r"指标|indicator", t.text)) and count and not re.search(r"(?:多少|几)(?:个|项)?项目|how many(?: [a-z-]+){0,3}? projects?", t.text)
-        plan.follow_up = bool(conversation and conversation.last_rows()) and (
-            t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False))
+        strong_follow_up = t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False)
+        weak_follow_up = (t.has(cues["follow_up_weak_zh"][:4], consume=False) or t.has([re.escape(w) for w in cues["follow_up_weak_en"][:5]], consume=False)
+                          or bool(re.match(r"\s*(?:and\b|what about|how about|那么?|还有)", t.text)))
+        global_scope = t.has(cues["global_scope"], consume=False)
 
         matches = self._names(t, lang)
         if "unit" in matches:
@@ -267,10 +306,17 @@ class Planner:
             plan.indicator_texts = matches["indicator"].names
         plan.terms = [s for m in matches.values() for s in m.segments]
 
-        for cond in conditions:
+        if excluded:
+            plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
+        for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
             self._place_condition(cond, plan, budget_words)
-        plan.withheld = True if withheld else None
+        if plan.amount_condition and plan.amount_condition.op == "=" and total and not plan.projects:
+            plan.claim, plan.amount_condition = plan.amount_condition.value, None  # "is the total 4005.30?"
+        plan.withheld = True if withheld else (False if disclosed else None)
         plan.quantified = False if unquantified else None
+        plan.all_quantified, plan.uncategorized = all_quantified, uncategorized
+        has_rows = bool(conversation and conversation.last_rows())
+        plan.follow_up = has_rows and (strong_follow_up or ((weak_follow_up or not global_scope) and self._unanchored(plan)))
         plan.subject = "indicators" if subject_indicators else "projects"
         if desc or asc or plan.limit:
             plan.order = plan.order or ("asc" if asc and not desc else "desc")
@@ -374,11 +420,13 @@ class Planner:
         if cond.unit in ("万元", "元"):
             if cond.unit == "元":
                 cond = cond.model_copy(update={"value": cond.value / 10000, "upper": cond.upper / 10000 if cond.upper else None})
-            plan.amount_condition = cond.model_copy(update={"unit": "万元"})
-        elif cond.unit is not None or plan.indicator_texts or not budget_words:
-            plan.indicator_condition = cond
+            on_amount = True
         else:
+            on_amount = cond.unit is None and not plan.indicator_texts and budget_words
+        if on_amount and plan.amount_condition is None:
             plan.amount_condition = cond.model_copy(update={"unit": "万元"})
+        elif not on_amount and plan.indicator_condition is None:
+            plan.indicator_condition = cond
 
     def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]]]:
         """What names are matched against, and the position groups that stand or fall together.
@@ -433,9 +481,20 @@ class Planner:
 
     def _unanchored(self, plan: Plan) -> bool:
         """True when nothing in the plan ties the question to rows of the table."""
-        return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld or plan.quantified is not None
+        return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld is not None or plan.quantified is not None
                     or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
-                    or set(plan.compute) & {"reconcile", "numbering"})
+                    or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
+                    or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})
+
+    def _exclusions(self, t: Text, lang: str) -> dict[str, list[str]]:
+        """Names after "excluding" / "除了…以外": resolved like any name, then taken out of the rows."""
+        out: dict[str, list[str]] = {}
+        for key in ("en", "zh"):
+            for m in t.find(self.g["exclusion"][key]):
+                sub = Text(m.group(1))
+                for kind, match in self._names(sub, detect_language(m.group(1)) if key == "en" else "zh").items():
+                    out.setdefault(kind, []).extend(match.names)
+        return out
 
     def _needs_semantic(self, plan: Plan) -> bool:
         return bool(plan.unknown) and self._unanchored(plan) and self.store is not None

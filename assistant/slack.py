@@ -182,6 +182,9 @@ class SlackBot:
         self._deliveries = RecentKeys()  # event_id: Slack's retries of one event
         self._messages = RecentKeys()  # channel:ts: the message + app_mention pair of one message
         self._threads = RecentKeys(max_age_seconds=self.conversations.max_age_seconds)  # key -> conversation id
+        # "<thread key>|<user>": who asked the bot in a thread, and so may follow up there without
+        # mentioning it again (colleagues talking in the thread are not questions to the bot)
+        self._askers = RecentKeys(max_age_seconds=self.conversations.max_age_seconds)
         self._threads_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer")
         self.app = self._build_app()
@@ -228,12 +231,14 @@ class SlackBot:
         self._take(event, context.bot_user_id)
 
     def on_message(self, event: dict[str, Any], context: BoltContext) -> None:
-        """A DM, or a reply in a thread the bot already answers in (no mention needed there)."""
+        """A DM, or a follow-up by an earlier asker in a thread the bot answers in (no mention
+        needed there)."""
         if event.get("bot_id") or event.get("subtype") not in (None, "thread_broadcast", "file_share"):
             return  # edits, deletions, joins and bots (our own posts included) are not questions
         thread_ts = event.get("thread_ts")
-        in_known_thread = bool(thread_ts) and thread_key(str(event.get("channel")), str(thread_ts)) in self._threads
-        if event.get("channel_type") == "im" or in_known_thread:
+        follow_up = bool(thread_ts) and self._asked_before(thread_key(str(event.get("channel")), str(thread_ts)),
+                                                           event.get("user"))
+        if event.get("channel_type") == "im" or follow_up:
             self._take(event, context.bot_user_id)
 
     def on_command(self, ack: Callable[..., Any], command: dict[str, Any]) -> None:
@@ -303,6 +308,8 @@ class SlackBot:
         try:
             thread_ts = question.thread_ts or (placeholder.ts if placeholder else None)
             key = thread_key(question.channel, thread_ts) if thread_ts else None
+            if key and question.user:
+                self._askers.put(f"{key}|{question.user}", "1")
             asker = question.user if question.thread_ts is None else None
             try:
                 answer = self._ask(question.text, key)
@@ -316,6 +323,10 @@ class SlackBot:
             self._deliver(question, placeholder, thread_ts, messages)
         except Exception as err:
             self._log_error("delivering a Slack answer failed", err)
+
+    def _asked_before(self, key: str, user: object) -> bool:
+        """True when ``user`` asked the bot in the thread ``key`` (recently)."""
+        return isinstance(user, str) and f"{key}|{user}" in self._askers
 
     def _ask(self, text: str, key: str | None) -> "Answer":
         """Ask within the thread's conversation (one at a time per thread, so turns keep order)."""
