@@ -318,11 +318,17 @@ def test_direct_message_is_answered_in_its_thread(scripted_settings: Settings, f
         assert engine.asked[0][0] == "预算 > 100万元的项目"
 
 
-def test_channel_chatter_outside_the_bots_threads_is_ignored(scripted_settings: Settings,
+def test_channel_chatter_and_colleagues_in_the_bots_thread_are_ignored(scripted_settings: Settings,
                                                              fake_slack: FakeSlack) -> None:
     engine = ScriptedEngine()
     with bot(scripted_settings, engine) as slack:
         assert slack.message("lunch?", slack.new_ts()).status_code == 200
+        asked = slack.new_ts()
+        slack.mention("first", asked)
+        answered_in_thread(fake_slack, asked)
+        colleague = {"type": "message", "user": "U0COLLEAGUE", "text": "thanks, looks right", "ts": slack.new_ts(),
+                     "thread_ts": asked, "channel": CHANNEL, "channel_type": "channel"}
+        assert slack.event(colleague).status_code == 200
         edit = {"type": "message", "subtype": "message_changed", "channel": "D0DM", "channel_type": "im",
                 "ts": slack.new_ts(), "message": {"text": "edited", "user": "U0REVIEWER"}}
         assert slack.event(edit).status_code == 200
@@ -330,8 +336,8 @@ def test_channel_chatter_outside_the_bots_threads_is_ignored(scripted_settings: 
         barrier = slack.new_ts()
         slack.mention("barrier", barrier)
         answered_in_thread(fake_slack, barrier)
-        fake_slack.wait_for(lambda: len(engine.asked) >= 2, what="the DM")
-        assert sorted(q for q, _ in engine.asked) == ["a DM", "barrier"]
+        fake_slack.wait_for(lambda: len(engine.asked) >= 3, what="the DM")
+        assert sorted(q for q, _ in engine.asked) == ["a DM", "barrier", "first"]
 
 
 def test_slack_is_acknowledged_before_the_answer_is_ready(scripted_settings: Settings,
