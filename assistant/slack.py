@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from .config import Settings
@@ -140,7 +141,10 @@ class Placeholder:
 def web_client(settings: Settings) -> WebClient:
     """A Web API client for ``settings.slack_api_url`` (a local fake in tests)."""
     base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    return WebClient(token=settings.slack_bot_token, base_url=base, timeout=10)
+    client = WebClient(token=settings.slack_bot_token, base_url=base, timeout=10)
+    # a long answer is several posts in a row: wait out Slack's rate limit rather than drop a part
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 def thread_key(channel: str, thread_ts: str) -> str:
@@ -376,7 +380,10 @@ class SlackBot:
         return scrub(text, self.settings.secrets())
 
     def _log_error(self, what: str, err: BaseException) -> None:
-        """Log ``err`` with its traceback, secrets removed."""
+        """Log ``err`` with its traceback, secrets removed (Slack's refusals: just its reason)."""
+        if isinstance(err, SlackApiError):
+            log.warning("%s: Slack said %s", what, self._scrub(str(err.response.get("error"))))
+            return
         detail = "".join(traceback.format_exception(type(err), err, err.__traceback__))
         log.error("%s: %s", what, self._scrub(detail))
 
