@@ -143,7 +143,8 @@ def test_asking_shows_the_rows_the_figure_a_chart_and_answers_a_follow_up(chat: 
     assert cited_rows(first) == SERVICE_DAY_ROWS
     assert "411.00" in first.locator(".figures").inner_text()
     assert first.locator(".chart .bar").count() == 2
-    assert ".md:" in first.locator("td.source").first.inner_text()
+    assert first.locator("table.rows caption").inner_text().endswith(".md")
+    assert first.locator("td.source").first.inner_text().isdigit()
 
     second = chat.ask("What is their combined budget?")
     assert "411.00" in second.inner_text()

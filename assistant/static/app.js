@@ -37,7 +37,8 @@
       chart: "Amounts of the cited rows (万元)",
       chartMore: (shown, all) => `Showing the first ${shown} of ${all} rows.`,
       rows: (n) => `Cited rows (${n})`,
-      colNo: "#", colProject: "Project", colUnit: "Unit", colAmount: "Amount (万元)", colMatched: "Matched indicator", colSource: "Source",
+      colNo: "#", colProject: "Project", colUnit: "Unit", colAmount: "Amount (万元)", colMatched: "Matched indicator", colSource: "Source", colLine: "Line",
+      sourceDocument: (name) => `Source: ${name}`,
       copy: "Copy answer", copied: "Copied.", copyFailed: "Could not copy; select the text instead.",
       csv: "Download CSV", xlsx: "Download Excel", exported: "Downloaded.",
       up: "Helpful", down: "Not helpful",
@@ -78,7 +79,8 @@
       chart: "所引项目金额（万元）",
       chartMore: (shown, all) => `仅显示前 ${shown} 行，共 ${all} 行。`,
       rows: (n) => `引用的行（${n}）`,
-      colNo: "序号", colProject: "项目名称", colUnit: "资金使用单位", colAmount: "金额（万元）", colMatched: "匹配的绩效指标", colSource: "出处",
+      colNo: "序号", colProject: "项目名称", colUnit: "资金使用单位", colAmount: "金额（万元）", colMatched: "匹配的绩效指标", colSource: "出处", colLine: "行号",
+      sourceDocument: (name) => `出处：${name}`,
       copy: "复制回答", copied: "已复制。", copyFailed: "无法复制，请手动选择文字。",
       csv: "下载 CSV", xlsx: "下载 Excel", exported: "已下载。",
       up: "有帮助", down: "没帮助",
@@ -129,10 +131,13 @@
     return match[1] + match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (match[3] || "");
   }
 
-  function sourceLabel(source) {
+  function documentLabel(source) {
     if (!source) return "";
-    const where = source.sheet ? `${source.document}!${source.sheet}` : source.document;
-    return `${where}:${source.line}`;
+    return source.sheet ? `${source.document}!${source.sheet}` : source.document;
+  }
+
+  function sourceLabel(source) {
+    return source ? `${documentLabel(source)}:${source.line}` : "";
   }
 
   /* -- talking to the server -------------------------------------------------------------- */
@@ -373,16 +378,24 @@
     }
 
     table(rows) {
-      const head = el("tr", {}, ...["colNo", "colProject", "colUnit", "colAmount", "colMatched", "colSource"]
-        .map((key) => el("th", { scope: "col", text: t(key) })));
+      // one source document (the usual case): name it once under the table, show line numbers
+      const documents = new Set(rows.map((row) => documentLabel(row.source)));
+      const oneDocument = documents.size === 1 ? [...documents][0] || null : null;
+      const withMatched = rows.some((row) => (row.matched || []).length);
+      const columns = ["colNo", "colProject", "colUnit", "colAmount", withMatched && "colMatched",
+        oneDocument ? "colLine" : "colSource"].filter(Boolean);
+      const head = el("tr", {}, ...columns.map((key) => el("th", { scope: "col", text: t(key) })));
       const body = rows.map((row, i) => el("tr", { "data-row": i + 1, id: `a${this.number}-r${i + 1}` },
         el("td", { class: "num", text: String(i + 1) }),
         el("td", { class: "project", text: row.project }),
         el("td", { class: "unit", text: row.unit || "" }),
         el("td", { class: "num amount", text: fmtAmount(row.total) }),
-        el("td", { class: "matched" }, ...(row.matched || []).map((m) => el("div", { text: m }))),
-        el("td", { class: "source", text: sourceLabel(row.source) })));
-      return el("div", { class: "table-wrap" }, el("table", { class: "rows" }, el("thead", {}, head), el("tbody", {}, ...body)));
+        withMatched ? el("td", { class: "matched" }, ...(row.matched || []).map((m) => el("div", { text: m }))) : null,
+        el("td", { class: oneDocument ? "source num" : "source", title: sourceLabel(row.source),
+          text: oneDocument ? String(row.source ? row.source.line : "") : sourceLabel(row.source) })));
+      const caption = oneDocument ? el("caption", { text: t("sourceDocument", oneDocument) }) : null;
+      return el("div", { class: "table-wrap" },
+        el("table", { class: "rows" }, caption, el("thead", {}, head), el("tbody", {}, ...body)));
     }
 
     actions() {
