@@ -245,7 +245,7 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
     """The answer for a computed result, in the question's language (optionally phrased by the LLM)."""
     plan = result.plan
     zh = plan.language == "zh"
-    notice = planner.last_notice if planner else None
+    notice = plan.notice
     if result.status != "answered":
         text = _not_found_text(result, zh) if result.status == "not_found" else (
             "请说得具体一些，例如：哪些项目的年度指标值是365天？" if zh else "Could you be more specific? For example: Which projects target 365 service days?")
@@ -270,6 +270,6 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
         lines.append(note)
     text = "\n".join(lines)
     answer = Answer("answered", text, result.rows, result.figures, plan.language, plan.explain(), notice)
-    if planner is not None and planner.llm is not None:
+    if planner is not None and planner.llm is not None and not plan.notice:
         answer = planner.llm.phrase(answer, result)
     return answer

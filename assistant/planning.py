@@ -103,6 +103,7 @@ class Plan(BaseModel):
     year: int | None = None
     unknown: list[str] = Field(default_factory=list, description="words that matched nothing")
     source: Literal["rules", "llm"] = "rules"
+    notice: str | None = Field(None, description="why the language model was not used, when it failed")
 
     def explain(self) -> dict[str, Any]:
         """JSON-ready dict without empty fields."""
@@ -235,7 +236,6 @@ class Planner:
             from .llm import LLMPlanner
 
             self.llm = LLMPlanner(settings, chat_model=chat_model)
-        self.last_notice: str | None = None
 
     def _measures(self) -> list[tuple[str, str]]:
         """(pattern, unit) for units of measure: the glossary's and every unit in the indicators."""
@@ -248,15 +248,35 @@ class Planner:
     # -- entry point -----------------------------------------------------------------------
     def plan(self, question: str, conversation: "Conversation | None" = None) -> Plan:
         """The plan for ``question``; the chat model's when configured and usable, else the rules'."""
-        self.last_notice = None
+        notice = None
         if self.llm is not None:
             from .errors import LLMError
 
             try:
                 return self.llm.plan(question, conversation, self)
             except LLMError as err:
-                self.last_notice = str(err)
-        return self.rule_plan(question, conversation)
+                notice = f"{err}; answered offline"
+        plan = self.rule_plan(question, conversation)
+        plan.notice = notice
+        return plan
+
+    def resolve_names(self, texts: list[str], kind: str) -> tuple[list[str], list[str]]:
+        """Table names of ``kind`` for each text (a name, a description, an English phrase), and the texts that match none."""
+        index = {"unit": self.units, "project": self.projects, "indicator": self.indicators}[kind]
+        found: list[str] = []
+        missing: list[str] = []
+        for text in texts:
+            exact = [n for n in index.names if fold(n) == fold(text)]
+            if exact:
+                found += exact
+                continue
+            query, _ = self._query(Text(text), detect_language(text))
+            match = index.best(query)
+            if match:
+                found += match.names
+            else:
+                missing.append(text)
+        return list(dict.fromkeys(found)), missing
 
     def rule_plan(self, question: str, conversation: "Conversation | None" = None) -> Plan:
         """The deterministic plan."""
