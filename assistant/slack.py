@@ -53,6 +53,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class _SameTokenWarning(logging.Filter):
+    """Drops Bolt's start-up warning that SLACK_BOT_TOKEN (which Bolt reads from the environment
+    itself) is unused because a client is given: the client carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+bolt_log = log.getChild("bolt")  # Bolt's own messages, under this module's name
+bolt_log.addFilter(_SameTokenWarning())
+
 COMMAND = "/budget"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; anything this big is not from Slack
 ANSWERING_WORKERS = 2  # the engine is CPU-bound and the machine small: more threads only queue
@@ -205,6 +217,7 @@ class SlackBot:
             # acks must never queue behind answers: listeners are short, answers go to self._pool
             listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-listener"),
             name="budget-assistant",
+            logger=bolt_log,
         )
         app.use(self._skip_repeated_delivery)
         app.event("app_mention")(self.on_mention)

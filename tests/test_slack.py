@@ -9,7 +9,11 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -486,6 +490,29 @@ def test_document_text_is_escaped_in_blocks() -> None:
     [message] = answer_messages(reply, question="q", conversation_id="k")
     shown = "\n".join(Call("m", message.payload()).texts())
     assert "&lt;研究&gt; &amp; 交流" in shown and "a&lt;b&gt;" in shown and "A &amp; B [1]" in shown
+
+
+def test_assistant_slack_answers_over_socket_mode_until_ctrl_c(settings: Settings, fake_slack: FakeSlack) -> None:
+    with FakeSocketMode() as slack_end:
+        fake_slack.socket_url = slack_end.url
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ASSISTANT_", "OPENAI_"))}
+        env.update(SLACK_APP_TOKEN=fake_slack.app_token, SLACK_BOT_TOKEN=BOT_TOKEN,
+                   ASSISTANT_SLACK_API_URL=fake_slack.api_url)
+        command = [sys.executable, "-m", "assistant.cli", "slack", "--store", str(settings.store)]
+        bot_process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            slack_end.wait_connected(60)
+            event = {"type": "app_mention", "user": "U0REVIEWER", "ts": "1700000000.000001", "channel": CHANNEL,
+                     "text": f"{MENTION} Which projects target 365 service days?"}
+            slack_end.send({"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
+                            "payload": {"type": "event_callback", "event_id": "EvCLI", "event": event}})
+            assert "411.00" in answered_in_thread(fake_slack, event["ts"]).all_text()
+            bot_process.send_signal(signal.SIGINT)
+            _, stderr = bot_process.communicate(timeout=15)
+            assert bot_process.returncode == 0 and "Slack bot connected" in stderr
+        finally:
+            if bot_process.poll() is None:
+                bot_process.kill()
 
 
 def test_socket_mode_without_tokens_says_what_to_set() -> None:
