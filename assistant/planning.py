@@ -148,6 +148,12 @@ def _small_number(token: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=8192)
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Compiled patterns; the glossary has more than ``re``'s own cache holds."""
+    return re.compile(pattern)
+
+
 def _dec(x: Decimal) -> str:
     return format(x.normalize(), "f")
 
@@ -189,7 +195,7 @@ class Text:
     def find(self, pattern: str, consume: bool = True) -> list[re.Match[str]]:
         """Matches of ``pattern`` on spans not yet consumed."""
         out = []
-        for m in re.finditer(pattern, self.text):
+        for m in _rx(pattern).finditer(self.text):
             if any(self.used[m.start():m.end()]):
                 continue
             out.append(m)
