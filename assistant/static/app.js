@@ -247,6 +247,7 @@
     question = question.trim();
     if (!question || state.busy) return;
     setBusy(true);
+    $("question").value = "";
     $("log").append(el("div", { class: "msg user", text: question }));
     const card = new AnswerCard(++state.answers, question);
     $("log").append(card.node);
@@ -254,6 +255,7 @@
     try {
       const response = await api("/api/ask/stream", { question, conversation_id: state.conversationId });
       let finished = false;
+      let failure = null;
       await readEvents(response, (event, data) => {
         if (event === "progress") card.progress(data.step);
         else if (event === "delta") card.appendText(data.text);
@@ -262,14 +264,14 @@
           state.conversationId = data.conversation_id;
           card.render(data);
         } else if (event === "error") {
-          finished = true;
-          card.fail(data.error);
+          failure = new ApiError(data.error, data.status);
         }
       });
-      if (!finished) card.fail(t("network"));
-      else $("question").value = "";
+      if (failure) throw failure;
+      if (!finished) throw new ApiError(t("network"), 0);
     } catch (err) {
       card.fail(err.message);
+      if (!$("question").value) $("question").value = question; // to edit and ask again
     } finally {
       setBusy(false);
       updateCount();
