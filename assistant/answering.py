@@ -137,7 +137,7 @@ def _lookup_lines(result: "Result", zh: bool) -> list[str] | None:
     plan = result.plan
     if plan.compute not in (["list"], ["sum"]) or plan.indicator_condition or plan.amount_condition or plan.units:
         return None
-    if plan.indicator_texts and 0 < len(result.rows) <= 3:
+    if plan.indicator_texts and 0 < len(result.rows) <= 3 and plan.asks != "budget":
         out = []
         for k, r in enumerate(result.rows, 1):
             p = r.project
@@ -145,7 +145,7 @@ def _lookup_lines(result: "Result", zh: bool) -> list[str] | None:
                 out.append(f"{p.name}（{p.unit}）的“{ind.name}”年度指标值为 {ind.target} [{k}]。" if zh
                            else f"{p.name} ({p.unit}) targets {ind.name}: {ind.target} [{k}].")
         return out
-    if plan.projects and not plan.indicator_texts:
+    if (plan.projects and not plan.indicator_texts) or (plan.indicator_texts and plan.asks == "budget"):
         return [f"{r.project.name}（{r.project.unit}）预算总计 {r.project.total} 万元 [{k}]。" if zh
                 else f"{r.project.name} ({r.project.unit}) is budgeted at {r.project.total} 万元 [{k}]." for k, r in enumerate(result.rows, 1)]
     return None
@@ -247,8 +247,14 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
     zh = plan.language == "zh"
     notice = plan.notice
     if result.status != "answered":
-        text = _not_found_text(result, zh) if result.status == "not_found" else (
-            "请说得具体一些，例如：哪些项目的年度指标值是365天？" if zh else "Could you be more specific? For example: Which projects target 365 service days?")
+        if result.status == "not_found":
+            text = _not_found_text(result, zh)
+        elif plan.suggestion:
+            text = (f"表中没有找到“{plan.reason}”。您是指“{plan.suggestion}”吗？请用项目名称再问一次。" if zh
+                    else f"I could not find “{plan.reason}” in the table. Did you mean “{plan.suggestion}”? Ask again with that name.")
+        else:
+            text = ("请说得具体一些，例如：哪些项目的年度指标值是365天？" if zh
+                    else "Could you be more specific? For example: Which projects target 365 service days?")
         return Answer(result.status, text, [], [], plan.language, plan.explain(), notice)
     lines = _headline(result, zh)
     if not result.rows and not set(plan.compute) & {"reconcile", "funding"}:

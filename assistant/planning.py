@@ -104,6 +104,8 @@ class Plan(BaseModel):
     unknown: list[str] = Field(default_factory=list, description="words that matched nothing")
     source: Literal["rules", "llm"] = "rules"
     notice: str | None = Field(None, description="why the language model was not used, when it failed")
+    asks: Literal["budget", "target"] | None = Field(None, description="whether a lookup asks for the budget or the target")
+    suggestion: str | None = Field(None, description="the nearest project, offered when the words matched nothing")
 
     def explain(self) -> dict[str, Any]:
         """JSON-ready dict without empty fields."""
@@ -316,6 +318,7 @@ class Planner:
         total = t.has(cues["sum"])
         desc, asc = t.has(cues["desc"]), t.has(cues["asc"])
         budget_words = t.has(cues["budget"], consume=False)
+        target_words = t.has(cues["target"], consume=False)
         t.has(cues["department"])  # "the whole department" is the default scope, not a name
         subject_indicators = bool(re.search(r"指标|indicator", t.text)) and count and not re.search(r"(?:多少|几)(?:个|项)?项目|how many(?: [a-z-]+){0,3}? projects?", t.text)
         strong_follow_up = t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False)
@@ -331,6 +334,7 @@ class Planner:
         if "indicator" in matches:
             plan.indicator_texts = matches["indicator"].names
         plan.terms = [s for m in matches.values() for s in m.segments]
+        plan.asks = "target" if target_words else ("budget" if budget_words or total else None)
 
         if excluded:
             plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
@@ -526,20 +530,16 @@ class Planner:
         return bool(plan.unknown) and self._unanchored(plan) and self.store is not None
 
     def _semantic(self, question: str, plan: Plan) -> None:
-        """Words outside the glossary: take the index's nearest row when it stands clearly apart."""
+        """Words outside the glossary: ask the index for the nearest row. It is offered as a
+        suggestion ("did you mean …?"), never used as an answer, and only when it stands clearly
+        apart from the next one: the bundled model's similarities are close together."""
         try:
-            hits = self.store.search(question, k=6) if self.store else []
-        except Exception:  # a store without an index (tests) or a mismatched embedder: rules only
+            hits = self.store.search(question, k=4) if self.store else []
+        except Exception:  # no index (a bare corpus in tests) or another embedder: rules only
             return
         if len(hits) < 2:
             return
         (_, s1, m1), (_, s2, _m2) = hits[0], hits[1]
-        if s1 < 0.86 or s1 - s2 < 0.015:
-            return
-        if m1.get("kind") == "project":
-            plan.projects = [m1["project"]]
-        else:
-            project = next(p for p in self.corpus.projects() if p.id == m1["project_id"])
-            plan.indicator_texts = [indicator_key(project.indicators[int(m1["index"])])]
-        plan.unknown = []
-        plan.terms.append("≈ " + (plan.projects or plan.indicator_texts)[0])
+        if s1 >= 0.78 and s1 - s2 >= 0.02:
+            plan.status, plan.suggestion = "needs_clarification", m1["project"]
+            plan.reason = " ".join(plan.unknown)
