@@ -97,9 +97,25 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
         else:
             rows.append(CitedRow(p, []))
     if plan.order:
-        rows.sort(key=lambda r: r.project.total, reverse=plan.order == "desc")
-        rows = rows[: plan.limit or 1]
+        rows = _ranked(rows, plan)
+    if plan.funding and not by_indicator and not plan.projects and not plan.units:
+        funded = [r for r in rows if any(getattr(r.project, k) for k in plan.funding)]
+        rows = funded  # the rows that hold such funds are the answer (none, when all are zero)
     return rows, universe
+
+
+def _ranked(rows: list[CitedRow], plan: Plan) -> list[CitedRow]:
+    """Top or bottom N by budget (or by number of indicators); rows tied with the last one stay."""
+    def key(r: CitedRow) -> Decimal:
+        return Decimal(len(r.project.indicators)) if plan.order_by == "indicators" else r.project.total
+    rows = sorted(rows, key=key, reverse=plan.order == "desc")
+    end = plan.offset + (plan.limit or 1)
+    if end > len(rows):
+        return rows[plan.offset:]
+    last = key(rows[end - 1])
+    while end < len(rows) and key(rows[end]) == last:
+        end += 1
+    return rows[plan.offset:end]
 
 
 def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = None) -> Result:
@@ -143,6 +159,10 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
         if base:
             pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
             add(Figure("占部门合计比例", str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
+    if plan.order_by == "indicators":
+        for r in rows:
+            n = len(r.project.indicators)
+            add(Figure(f"{r.project.name} 指标数", str(n), "个", f"{n} indicators listed ({r.project.source.label()})"))
     if plan.indicator_texts and not compute & {"count"}:
         shown = [(r.project, i) for r in rows for i in r.project.indicators if i.text in r.matched and i.value is not None]
         for p, ind in shown[:8]:

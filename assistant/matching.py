@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -31,21 +32,21 @@ def longest_common(a: str, b: str) -> tuple[int, int, int]:
             for j, cb in enumerate(b, 1):
                 if ca == cb:
                     cur[j] = prev[j - 1] + 1
-                    if cur[j] > best[2]:
+                    if cur[j] >= best[2]:  # on a tie the later place in b wins: a name after its category
                         best = (i - cur[j], j - cur[j], cur[j])
         prev = cur
     return best
 
 
-def segments(question: str, name: str, min_len: int = 2) -> list[tuple[int, str]]:
-    """Common segments of ``question`` and ``name``, longest first: ``(start in question, text)``."""
+def segments(question: str, name: str, min_len: int = 2) -> list[tuple[int, str, int]]:
+    """Common segments of ``question`` and ``name``, longest first: ``(start in question, text, start in name)``."""
     q, n = list(question), list(name)
     out = []
     while True:
         i, j, k = longest_common("".join(q), "".join(n))
         if k < min_len:
             return out
-        out.append((i, question[i:i + k]))
+        out.append((i, question[i:i + k], j))
         q[i:i + k] = _Q_MASK * k
         n[j:j + k] = _N_MASK * k
 
@@ -56,23 +57,32 @@ class Match:
 
     kind: str
     names: list[str]
-    score: int
+    score: float
     positions: set[int] = field(default_factory=set)
     segments: list[str] = field(default_factory=list)
+    rank: float = 0.0
 
 
 class NameIndex:
     """Names of one kind (folded), with a bigram index so only plausible names are scored."""
 
-    def __init__(self, kind: str, names: Iterable[str], generic: Iterable[str]) -> None:
+    def __init__(self, kind: str, names: Iterable[str], generic: Iterable[str], preferred_after: str | None = None) -> None:
+        """``preferred_after``: a segment matched after this mark (an indicator's name, after its
+        category) weighs a little more, so 满意度 prefers 服务对象满意度 to the category 满意度指标."""
         self.kind = kind
         self.names = sorted(set(names))
         self.folded = {n: fold(n) for n in self.names}
-        self.generic = sorted({fold(g) for g in generic}, key=len, reverse=True)
+        self.preferred_after = fold(preferred_after) if preferred_after else None
         self._bigrams: dict[str, set[str]] = {}
         for name, f in self.folded.items():
             for k in range(len(f) - 1):
                 self._bigrams.setdefault(f[k:k + 2], set()).add(name)
+        # words shared by most names of this kind say nothing about which one is meant (龙华区, 项目)
+        counts: Counter[str] = Counter()
+        for f in self.folded.values():
+            counts.update({f[k:k + w] for w in (2, 3, 4) for k in range(len(f) - w + 1)})
+        common = {g for g, c in counts.items() if c * 2 > len(self.names)} if len(self.names) >= 3 else set()
+        self.generic = sorted({fold(g) for g in generic} | common, key=len, reverse=True)
 
     def weight(self, segment: str) -> int:
         """Characters of ``segment`` left after removing generic words."""
@@ -83,26 +93,58 @@ class NameIndex:
             rest = rest.replace(g, "")
         return len(rest)
 
-    def best(self, question: str, min_score: int = 2) -> Match | None:
-        """All names tied at the highest score (at least ``min_score``), or None."""
+    def _bonus(self, folded_name: str, start: int) -> float:
+        if self.preferred_after is None:
+            return 0.0
+        mark = folded_name.find(self.preferred_after)
+        return 0.5 if mark >= 0 and start > mark else 0.0
+
+    def best(self, question: str, min_score: int = 2, alternatives: list[list[range]] | None = None) -> Match | None:
+        """All names tied at the highest score (at least ``min_score``), or None.
+
+        ``alternatives``: the spans of the question that are alternative translations of one term
+        (广州国际城市创新奖 | 广州奖); a name scores only its best alternative of each term.
+        """
+        where = {p: (g, a) for g, alts in enumerate(alternatives or []) for a, span in enumerate(alts) for p in span}
         candidates = set()
         for k in range(len(question) - 1):
             candidates |= self._bigrams.get(question[k:k + 2], set())
         top: Match | None = None
         for name in sorted(candidates):
             segs = segments(question, self.folded[name])
-            score = sum(self.weight(s) for _, s in segs)
-            if score < min_score or (top and score < top.score):
+            weights = [self.weight(s) for _, s, _ in segs]
+            if where:
+                weights = _best_alternatives(segs, weights, where)
+            base = sum(weights)
+            if base < min_score:
                 continue
-            pos = {i + d for i, s in segs if self.weight(s) for d in range(len(s))}
-            texts = [s for _, s in segs if self.weight(s)]
-            if top is None or score > top.score:
-                top = Match(self.kind, [name], score, pos, texts)
+            # the bonus ranks names of this kind; kinds are compared on the base score alone
+            rank = base + sum(self._bonus(self.folded[name], j) for (_, _, j), w in zip(segs, weights) if w)
+            if top and rank < top.rank:
+                continue
+            pos = {i + d for (i, s, _), w in zip(segs, weights) if w for d in range(len(s))}
+            texts = [s for (_, s, _), w in zip(segs, weights) if w]
+            if top is None or rank > top.rank:
+                top = Match(self.kind, [name], base, pos, texts, rank)
             else:
                 top.names.append(name)
                 top.positions |= pos
                 top.segments += [t for t in texts if t not in top.segments]
         return top
+
+
+def _best_alternatives(segs: list[tuple[int, str, int]], weights: list[int],
+                       where: dict[int, tuple[int, int]]) -> list[int]:
+    """Zero the weights of segments in all but the best-scoring alternative of each term."""
+    totals: dict[tuple[int, int], int] = {}
+    for (i, _, _), w in zip(segs, weights):
+        if i in where:
+            totals[where[i]] = totals.get(where[i], 0) + w
+    best: dict[int, tuple[int, int]] = {}
+    for (g, a), total in totals.items():
+        if g not in best or total > best[g][1]:
+            best[g] = (a, total)
+    return [0 if i in where and best[where[i][0]][0] != where[i][1] else w for (i, _, _), w in zip(segs, weights)]
 
 
 def mask(question: str, positions: Iterable[int]) -> str:
@@ -115,7 +157,7 @@ def mask(question: str, positions: Iterable[int]) -> str:
 
 
 def resolve(question: str, indexes: list[NameIndex], min_score: int = 2,
-            groups: list[set[int]] | None = None) -> dict[str, Match]:
+            groups: list[set[int]] | None = None, alternatives: list[list[range]] | None = None) -> dict[str, Match]:
     """Assign parts of the question to kinds of names, best score first (earlier kinds win ties).
 
     Each kind is chosen at most once; a chosen match masks the characters it used, so the rest of
@@ -130,7 +172,7 @@ def resolve(question: str, indexes: list[NameIndex], min_score: int = 2,
         for index in indexes:
             if index.kind in chosen:
                 continue
-            m = index.best(q, min_score)
+            m = index.best(q, min_score, alternatives)
             if m and (best is None or m.score > best.score):
                 best = m
         if best is None:

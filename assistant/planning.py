@@ -46,17 +46,12 @@ class Condition(BaseModel):
         }[self.op]
 
     def satisfied_by(self, ind: Indicator) -> bool:
-        """Whether an indicator's target guarantees the condition (``95%以上`` meets "at least 90%")."""
+        """Whether an indicator's target value meets the condition (``95%以上`` meets "at least 90%")."""
+        # The target's value is compared: reviewers ask about the level a target is set at, so
+        # "satisfaction target below 95%" includes 90%以上 and "at least 90%" includes 95%以上.
         if ind.value is None or not _units_agree(self.unit, ind.unit):
             return False
-        tv, top = ind.value, ind.comparator or "="
-        if self.op == "=":
-            return tv == self.value
-        if self.op in ("≥", ">"):
-            return top in ("=", "≥", ">") and self.holds(tv)
-        if self.op in ("≤", "<"):
-            return top in ("=", "≤", "<") and self.holds(tv)
-        return top == "=" and self.holds(tv)
+        return self.holds(ind.value)
 
     def describe(self, language: str) -> str:
         """Readable form, e.g. ``≥ 95%`` or ``between 100.00 and 200.00``."""
@@ -99,7 +94,9 @@ class Plan(BaseModel):
     claim: Decimal | None = Field(None, description="an amount the question asks to check (is the total X?)")
     funding: list[Literal["fiscal", "special", "other"]] = Field(default_factory=list)
     order: Literal["desc", "asc"] | None = None
+    order_by: Literal["total", "indicators"] = "total"
     limit: int | None = None
+    offset: int = Field(0, description="rank questions: the second highest has offset 1")
     year: int | None = None
     unknown: list[str] = Field(default_factory=list, description="words that matched nothing")
     source: Literal["rules", "llm"] = "rules"
@@ -236,7 +233,8 @@ class Planner:
         unit_names = {u.name for _, u in corpus.units()} | {d.name for d in corpus.departments}
         self.units = NameIndex("unit", unit_names, generic)
         self.projects = NameIndex("project", [p.name for p in corpus.projects()], generic)
-        self.indicators = NameIndex("indicator", [indicator_key(i) for _, i in corpus.indicators()], generic)
+        self.indicators = NameIndex("indicator", [indicator_key(i) for _, i in corpus.indicators()],
+                                    generic, preferred_after="：")
         self.years = {d.year for d in corpus.departments if d.year}
         self.measures = self._measures()
         self.llm = None
@@ -278,8 +276,8 @@ class Planner:
             if exact:
                 found += exact
                 continue
-            query, _ = self._query(Text(text), detect_language(text))
-            match = index.best(query)
+            query, _, spans = self._query(Text(text), detect_language(text))
+            match = index.best(query, alternatives=spans)
             if match:
                 found += match.names
             else:
@@ -294,6 +292,7 @@ class Planner:
         cues = self.g["cues"]
 
         t.has(cues["any"])  # "at least one indicator" means "any", not a number or an order
+        t.has(cues["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         excluded = self._exclusions(t, lang)
         self._years(t, plan)
         for scope in self.g["out_of_scope"]:
@@ -327,6 +326,7 @@ class Planner:
         global_scope = t.has(cues["global_scope"], consume=False)
 
         matches = self._names(t, lang)
+        self._drop_disjoint(matches)
         if "unit" in matches:
             plan.units = matches["unit"].names
         if "project" in matches:
@@ -351,6 +351,8 @@ class Planner:
         if desc or asc or plan.limit:
             plan.order = plan.order or ("asc" if asc and not desc else "desc")
             plan.limit = plan.limit or 1
+            if re.search(r"指标(?:个数|数量|数)?最(?:多|少)|最(?:多|少)的?(?:绩效)?指标|(?:most|fewest|least) (?:performance )?indicators", t.text):
+                plan.order_by = "indicators"
         compute: list[str] = []
         if reconcile:
             compute.append("reconcile")
@@ -374,7 +376,12 @@ class Planner:
         plan.unknown = self._unknown_words(t, lang, matches)
         if plan.status == "answer" and self._needs_semantic(plan):
             self._semantic(question, plan)
-        if plan.status == "answer" and plan.unknown and self._unanchored(plan):
+        only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
+                          or plan.funding or plan.all_quantified or plan.uncategorized or set(plan.compute) & {"reconcile", "numbering"})
+        weak = only_names and bool(matches) and max(m.score for m in matches.values()) <= 2 and len(matches) == 1
+        if plan.status == "answer" and plan.unknown and (self._unanchored(plan) or (weak and lang == "en" and not plan.follow_up)):
+            # words that name nothing in the table, and nothing (or only one weak word) that does:
+            # the question is about something the table does not hold ("the school bus service")
             plan.status = "not_found"
             plan.reason = " ".join(plan.unknown)
         return plan
@@ -395,6 +402,15 @@ class Planner:
 
     def _top_n(self, t: Text, plan: Plan) -> None:
         num = r"(\d+|[一二两三四五六七八九十]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
+        ordinal = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}
+        for rx, order in ((r"第([二两三四五六七八九十\d]{1,2})(?:高|大|多|贵)(?!级)", "desc"), (r"第([二两三四五六七八九十\d]{1,2})(?:低|小|少)", "asc"),
+                          (r"(second|third|fourth|fifth|2nd|3rd|4th|5th)[- ](?:highest|largest|biggest|most expensive)", "desc"),
+                          (r"(second|third|fourth|fifth|2nd|3rd|4th|5th)[- ](?:lowest|smallest|cheapest)", "asc")):
+            for m in t.find(rx):
+                n = ordinal.get(m.group(1)) or _small_number(m.group(1))
+                if n:
+                    plan.order, plan.limit, plan.offset = order, 1, n - 1  # type: ignore[assignment]
+                    return
         for rx, order in (
             (rf"(?:最高|最大|最多|最贵|排名前|前)的?\s*{num}\s*(?:个|项|名|位)?", "desc"),
             (rf"(?:最低|最小|最少|最便宜|后)的?\s*{num}\s*(?:个|项|名|位)?", "asc"),
@@ -458,7 +474,7 @@ class Planner:
         elif not on_amount and plan.indicator_condition is None:
             plan.indicator_condition = cond
 
-    def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]]]:
+    def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]], list[list[range]]]:
         """What names are matched against, and the position groups that stand or fall together.
 
         A Chinese question is matched as written (question words masked); glossary translations of
@@ -481,18 +497,22 @@ class Planner:
         if lang == "en":
             leftover = t.rest()
             latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
-            cjk = re.findall(r"[一-鿿()（）\d-]{2,}", leftover)
+            cjk = [c for c in re.findall(r"[一-鿿()（）\d-]{2,}", leftover) if re.search(r"[一-鿿]", c)]
             pieces += [([fold(w)], set()) for w in latin + cjk]
-        query, groups = base, []
+        query, groups, spans = base, [], []
         for alternatives, origin in pieces:
             start = len(query) + 1
-            query += "|" + "|".join(alternatives)
+            alt_spans = []
+            for alt in alternatives:
+                alt_spans.append(range(len(query) + 1, len(query) + 1 + len(alt)))
+                query += "|" + alt
             groups.append(set(range(start, len(query))) | origin)
-        return query, groups
+            spans.append(alt_spans)
+        return query, groups, spans
 
     def _names(self, t: Text, lang: str) -> dict[str, Any]:
-        query, groups = self._query(t, lang)
-        return resolve(query, [self.units, self.projects, self.indicators], groups=groups)
+        query, groups, spans = self._query(t, lang)
+        return resolve(query, [self.units, self.projects, self.indicators], groups=groups, alternatives=spans)
 
     def _unknown_words(self, t: Text, lang: str, matches: dict[str, Any]) -> list[str]:
         """Content words that neither the glossary, the cues nor a table name account for."""
@@ -515,6 +535,18 @@ class Planner:
                     or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
                     or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
                     or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})
+
+    def _drop_disjoint(self, matches: dict[str, Any]) -> None:
+        """A project and an indicator matched in one question should meet; when none of the matched
+        indicators belongs to a matched project, the weaker match was noise ("属于哪个单位")."""
+        if "project" not in matches or "indicator" not in matches:
+            return
+        keys = set(matches["indicator"].names)
+        names = set(matches["project"].names)
+        if any(p.name in names and indicator_key(i) in keys for p, i in self.corpus.indicators()):
+            return
+        weaker = "indicator" if matches["indicator"].score <= matches["project"].score else "project"
+        del matches[weaker]
 
     def _exclusions(self, t: Text, lang: str) -> dict[str, list[str]]:
         """Names after "excluding" / "除了…以外": resolved like any name, then taken out of the rows."""
