@@ -89,7 +89,7 @@ def _criteria(result: "Result", zh: bool) -> str:
     if plan.amount_condition:
         parts.append(("预算 " if zh else "budget ") + plan.amount_condition.describe("zh" if zh else "en"))
     if plan.withheld:
-        parts.append("项目不宜公开" if zh else "withheld (项目不宜公开)")
+        parts.append("项目不宜公开" if zh else "withheld, 项目不宜公开")
     if plan.quantified is False:
         parts.append("含未量化指标" if zh else "with an indicator that is not quantified")
     if plan.follow_up:

@@ -129,12 +129,15 @@ def print_answer(answer: Any, explain: bool = False) -> None:
     """Readable answer: text, a table of cited rows, figures with formulas."""
     out.print(answer.text, highlight=False)
     if answer.rows:
-        table = Table(show_lines=False)
-        for col in ("#", "project", "unit", "万元", "matched", "source"):
-            table.add_column(col, overflow="fold")
+        documents = sorted({r.project.source.document for r in answer.rows})
+        show_matched = any(r.matched for r in answer.rows)
+        table = Table(caption="source: " + ", ".join(documents), caption_justify="left")
+        for col in ("#", "project", "unit", "万元", *(["matched"] if show_matched else []), "line"):
+            table.add_column(col, overflow="fold", justify="right" if col in ("万元", "line", "#") else "left")
         for k, r in enumerate(answer.rows, 1):
             p = r.project
-            table.add_row(str(k), p.name, p.unit, str(p.total), "；".join(r.matched), p.source.label())
+            line = f"{p.source.sheet}!{p.source.line}" if p.source.sheet else str(p.source.line)
+            table.add_row(str(k), p.name, p.unit, str(p.total), *(["；".join(r.matched)] if show_matched else []), line)
         out.print(table)
     for f in answer.figures:
         out.print(f"  {f.label}: [bold]{f.value}[/bold] {f.unit}  [dim]= {f.expression}[/dim]", highlight=False)
