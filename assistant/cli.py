@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .config import Settings
+from .config import DEFAULT_STORE, Settings
 from .errors import AssistantError
 
 app = typer.Typer(
@@ -45,9 +45,20 @@ def _guard(fn: Callable[[], Any], settings: Settings | None = None) -> Any:
 
 
 def _assistant(settings: Settings) -> Any:
+    """The assistant; on first use of the default store the bundled sample is built, with a progress bar."""
     from .core import Assistant
 
-    return Assistant(settings)
+    assistant = Assistant(settings)
+    if Path(settings.store) == DEFAULT_STORE and not assistant.store.exists():
+        from rich.progress import Progress
+
+        def build() -> None:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("first use: indexing the bundled sample", total=None)
+                assistant.ensure_ready(progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+        _guard(build, settings)
+    return assistant
 
 
 def _print_reports(reports: list[Any]) -> None:
@@ -76,7 +87,9 @@ def ingest(
     def run() -> list[Any]:
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("embedding rows", total=None)
-            return _assistant(settings).ingest(paths, encoding=encoding,
+            from .core import Assistant
+
+            return Assistant(settings).ingest(paths, encoding=encoding,
                                                progress=lambda done, total: bar.update(task, completed=done, total=total))
 
     reports = _guard(run, settings)
