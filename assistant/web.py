@@ -8,6 +8,7 @@
     POST /api/ask/stream       the same as server-sent events: progress, delta (answer text in
                                chunks), answer (the final JSON) or error
     POST /api/export?format=   csv (UTF-8 with BOM, for Excel) or xlsx of an answer's rows
+                               (built by assistant.exporting)
     POST /api/feedback         thumbs up/down with an optional reason (FeedbackStore)
     POST /slack/events         when Slack is configured (assistant.slack.mount_http)
 
@@ -19,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import csv
-import io
 import hmac
 import ipaddress
 import json
@@ -28,7 +27,6 @@ import logging
 import socket
 import traceback
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Literal
 
@@ -37,12 +35,13 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
 from .errors import AssistantError, InputError, LLMError, QuestionError, StoreError
+from .exporting import EXPORT_TYPES, ExportRow, export_file
 from .feedback import FeedbackStore
 from .sessions import AnswerCache, ConversationStore
 
@@ -193,127 +192,6 @@ def _security_headers() -> list[tuple[bytes, bytes]]:
     """Headers every response carries (the page loads nothing from elsewhere)."""
     return [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
             (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-
-
-# -- export -----------------------------------------------------------------------------------------
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-HEADERS = {
-    "zh": ["序号", "项目名称", "资金使用单位", "金额（万元）", "匹配的绩效指标", "来源文件", "行号"],
-    "en": ["No.", "Project", "Unit", "Amount (万元)", "Matched indicators", "Source document", "Line"],
-}
-FIGURE_HEADERS = {"zh": ["项目", "数值", "单位", "算式"], "en": ["Figure", "Value", "Unit", "Expression"]}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class SourceIn(BaseModel):
-    """Where a row stands."""
-
-    document: str = Field(max_length=500)
-    line: int = Field(ge=0)
-    sheet: str | None = Field(default=None, max_length=200)
-
-
-class ExportRow(BaseModel):
-    """One cited row of the contract."""
-
-    project: str = Field(max_length=1000)
-    unit: str = Field(default="", max_length=500)
-    total: str = Field(max_length=40)
-    source: SourceIn
-    matched: list[str] = Field(default_factory=list, max_length=100)
-
-    @field_validator("total")
-    @classmethod
-    def _decimal(cls, value: str) -> str:
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            raise ValueError("total must be a decimal amount such as 120.00") from None
-        return value
-
-
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet shows as text (a leading = + - @ would start a formula)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _row_values(n: int, row: ExportRow, language: str) -> list[Any]:
-    """One export line: number, project, unit, amount, matched indicators, document, line."""
-    sep = "；" if language == "zh" else "; "
-    document = f"{row.source.document}!{row.source.sheet}" if row.source.sheet else row.source.document
-    return [n, safe_text(row.project), safe_text(row.unit), Decimal(row.total),
-            safe_text(sep.join(row.matched)), safe_text(document), row.source.line]
-
-
-def rows_csv(rows: list[ExportRow], language: str) -> bytes:
-    """CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS[language])
-    for n, row in enumerate(rows, 1):
-        writer.writerow(_row_values(n, row, language))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def rows_xlsx(rows: list[ExportRow], figures: list[dict[str, str]], language: str, question: str) -> bytes:
-    """A workbook: the rows (amounts as numbers), then the figures with their formulas."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "行" if language == "zh" else "Rows"
-    _fill(sheet, HEADERS[language], [_row_values(n, r, language) for n, r in enumerate(rows, 1)])
-    for cell in sheet["D"][1:]:
-        cell.number_format = "#,##0.00"
-    if figures:
-        values = [[safe_text(f.get("label", "")), _number_or_text(f.get("value", "")), f.get("unit", ""),
-                   safe_text(f.get("expression", ""))] for f in figures]
-        _fill(book.create_sheet("计算" if language == "zh" else "Figures"), FIGURE_HEADERS[language], values)
-    if question:
-        ask = book.create_sheet("问题" if language == "zh" else "Question")
-        ask.append([safe_text(question)])
-        ask["A1"].font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _fill(sheet: Any, header: list[str], lines: list[list[Any]]) -> None:
-    """Write a bold header and the lines, every text cell as text (never a formula)."""
-    from openpyxl.styles import Font
-
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for line in lines:
-        sheet.append(line)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        longest = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, longest * 1.6))
-
-
-def _number_or_text(value: str) -> Decimal | str:
-    """A figure's value as a number when it is one (20.0% stays text)."""
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return value
-
-
-def export_file(kind: str, rows: list[ExportRow], figures: list[dict[str, str]], language: str,
-                question: str) -> tuple[bytes, str]:
-    """The export's bytes and file name."""
-    language = language if language in HEADERS else "en"
-    if kind == "csv":
-        return rows_csv(rows, language), "answer-rows.csv"
-    return rows_xlsx(rows, figures, language, question), "answer-rows.xlsx"
 
 
 # -- request bodies -----------------------------------------------------------------------------
