@@ -154,7 +154,14 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
     elif len(rows) == 1 and not compute & {"count", "average", "reconcile", "funding"} and not plan.funding:
         p = rows[0].project
         add(Figure("总计", money(p.total), "万元", f"{p.name} 总计 ({p.source.label()})"))
-    if "share" in compute and rows:
+    if "share" in compute and plan.funding and not (plan.projects or plan.units or plan.indicator_texts):
+        base = sum((r.project.total for r in select(plan.model_copy(update={"funding": []}), corpus, conversation)[0]), ZERO)
+        part = sum((getattr(r.project, k) for r in rows for k in plan.funding), ZERO)
+        if base:
+            pct = (part / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+            label = " + ".join(FUNDING_LABEL[k] for k in plan.funding)
+            add(Figure(f"{label} 占比", str(pct), "%", f"{money(part)} ÷ {money(base)} × 100"))
+    elif "share" in compute and rows:
         base = _department_total(corpus, rows)
         if base:
             pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)

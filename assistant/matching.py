@@ -97,7 +97,7 @@ class NameIndex:
         if self.preferred_after is None:
             return 0.0
         mark = folded_name.find(self.preferred_after)
-        return 0.5 if mark >= 0 and start > mark else 0.0
+        return 0.1 if mark >= 0 and start > mark else 0.0  # per character matched in the name
 
     def best(self, question: str, min_score: int = 2, alternatives: list[list[range]] | None = None) -> Match | None:
         """All names tied at the highest score (at least ``min_score``), or None.
@@ -119,7 +119,7 @@ class NameIndex:
             if base < min_score:
                 continue
             # the bonus ranks names of this kind; kinds are compared on the base score alone
-            rank = base + sum(self._bonus(self.folded[name], j) for (_, _, j), w in zip(segs, weights) if w)
+            rank = base + sum(self._bonus(self.folded[name], j) * w for (_, _, j), w in zip(segs, weights) if w)
             if top and rank < top.rank:
                 continue
             pos = {i + d for (i, s, _), w in zip(segs, weights) if w for d in range(len(s))}

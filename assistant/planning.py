@@ -292,8 +292,8 @@ class Planner:
         cues = self.g["cues"]
 
         t.has(cues["any"])  # "at least one indicator" means "any", not a number or an order
-        t.has(cues["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         excluded = self._exclusions(t, lang)
+        t.has(cues["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         self._years(t, plan)
         for scope in self.g["out_of_scope"]:
             if t.has(scope["zh"] + scope["en"], consume=False):
@@ -451,7 +451,7 @@ class Planner:
         for op, words in suffix.items():
             for m in t.find(rf"{num}{u}\s*(?:{words})"):
                 out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
-        for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])", consume=False):
+        for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])(?![一-鿿](?<![的以及或和是]))", consume=False):
             # "365 service days": the number and its unit are the condition; "service" stays a word
             t.consume(m.start(1), m.end(1))
             t.consume(m.start(2), m.end(2))

@@ -17,14 +17,15 @@ def failures(report):
     return [f"{i['id']} {i['question']}: {'; '.join(i['why'])}" for i in report["items"] if not i["passed"]]
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl", "blind_sample.jsonl"])
 def test_question_set_over_the_sample_scores_100_percent(assistant, name):
     assert not failures(run_eval(assistant, GOLD / name)), "\n".join(failures(run_eval(assistant, GOLD / name)))
 
 
-def test_questions_over_another_departments_table_score_100_percent(tmp_path_factory):
-    store = tmp_path_factory.mktemp("other")
+@pytest.mark.parametrize("folder", ["other_dept", "other_dept_health"])
+def test_questions_over_another_departments_table_score_100_percent(tmp_path_factory, folder):
+    store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
-    other.ingest([GOLD / "other_dept"])
-    report = run_eval(other, GOLD / "other_dept" / "questions.jsonl")
+    other.ingest([GOLD / folder])
+    report = run_eval(other, GOLD / folder / "questions.jsonl")
     assert not failures(report), "\n".join(failures(report))
