@@ -179,26 +179,25 @@ def ask(
 
     settings = _settings(store)
     assistant = _assistant(settings)
-    questions = [q.strip() for q in sys.stdin] if question == "-" else [question]
-    questions = [q for q in questions if q]
-    convo = Conversation() if (conversation or question != "-") else None
-    for q in questions:
-        if question == "-" and not conversation:
-            convo = None
-        if as_json:
+    batch = question == "-"
+    questions = [q for q in (line.strip() for line in sys.stdin)] if batch else [question]
+    convo = Conversation() if conversation or not batch else None
+    for q in (q for q in questions if q):
+        if not as_json:
+            print_answer(_guard(lambda: assistant.ask(q, conversation=convo), settings), explain)
+            continue
+        if batch:  # one bad line must not stop the others: it gets an error object of its own
             try:
                 answer = assistant.ask(q, conversation=convo)
-                payload = answer.to_json()
-                if explain:
-                    payload["plan"] = answer.plan
             except AssistantError as e:
-                if question != "-":
-                    _guard(lambda: (_ for _ in ()).throw(e), settings)
-                payload = {"status": "error", "answer": str(e), "rows": [], "figures": []}
-            print(json.dumps(payload, ensure_ascii=False), flush=True)
+                print(json.dumps({"status": "error", "answer": str(e), "rows": [], "figures": []}, ensure_ascii=False), flush=True)
+                continue
         else:
             answer = _guard(lambda: assistant.ask(q, conversation=convo), settings)
-            print_answer(answer, explain)
+        payload = answer.to_json()
+        if explain:
+            payload["plan"] = answer.plan
+        print(json.dumps(payload, ensure_ascii=False), flush=True)
 
 
 @app.command()
