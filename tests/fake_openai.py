@@ -9,7 +9,7 @@ from typing import Any
 
 
 class FakeOpenAI:
-    """``/v1/chat/completions``: a request with tools gets the next queued plan as a tool call;
+    """``/v1/embeddings`` answers with hash vectors. ``/v1/chat/completions``: a request with tools gets the next queued plan as a tool call;
     one without gets the next queued text. A queued ``{"status": 429}`` or ``{"sleep": 2}`` is served
     as such; ``{"arguments": "..."}`` sends raw (possibly malformed) tool arguments."""
 
@@ -26,6 +26,11 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                if self.path.endswith("/embeddings"):
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    data = [{"object": "embedding", "index": k, "embedding": fake.vector(t)} for k, t in enumerate(texts)]
+                    return self._send(200, {"object": "list", "data": data, "model": body.get("model"),
+                                            "usage": {"prompt_tokens": 1, "total_tokens": 1}})
                 queue = fake.plans if body.get("tools") else fake.texts
                 step = queue.pop(0) if queue else {"status": 500}
                 if "sleep" in step:
@@ -56,6 +61,14 @@ class FakeOpenAI:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @staticmethod
+    def vector(text: str) -> list[float]:
+        """A deterministic 8-dimensional embedding of ``text``."""
+        import hashlib
+
+        digest = hashlib.sha256(text.encode()).digest()
+        return [b / 255 for b in digest[:8]]
 
     def __enter__(self) -> "FakeOpenAI":
         self.thread.start()

@@ -91,3 +91,19 @@ def test_model_plan_names_resolve_through_the_glossary(llm_assistant, fake):
     answer = llm_assistant.ask("How much goes to the Guangzhou Award, and what share of the department budget is that?")
     values = {f.value for f in answer.figures}
     assert {"581.45", "14.52"} <= values
+
+
+def test_embeddings_endpoint_builds_the_index_and_a_local_query_is_refused(tmp_path, fake):
+    from assistant.config import Settings
+    from assistant.errors import StoreError
+    from tests.tables import SAMPLE
+
+    remote = Settings.load(env={}, store=tmp_path / "s", embedder="openai", embeddings_model="fake-embed",
+                           openai_api_key=KEY, openai_base_url=fake.url)
+    Assistant(remote).ingest([SAMPLE])
+    assert any(r["path"].endswith("/embeddings") for r in fake.requests)
+    assert Assistant(remote).store.manifest()["embedder"].startswith("openai/fake-embed@")
+    assert Assistant(remote).store.search("满意度", k=2)
+    local = Assistant(Settings.load(env={}, store=tmp_path / "s"))
+    with pytest.raises(StoreError, match="built with openai/fake-embed"):
+        local.store.search("满意度")
