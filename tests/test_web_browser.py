@@ -157,6 +157,20 @@ def test_asking_shows_the_rows_the_figure_a_chart_and_answers_a_follow_up(chat: 
     chat.page.screenshot(path=str(SCREENSHOT))
 
 
+def test_a_linked_question_is_asked_once_and_leaves_the_address(chat: Chat) -> None:
+    """The Slack bot's "see all rows" link: /?q=<question>."""
+    chat.open("/?q=Which%20projects%20target%20365%20service%20days%3F")
+    card = chat.wait_for_answer()
+    assert cited_rows(card) == SERVICE_DAY_ROWS
+    assert "411.00" in card.locator(".figures").inner_text()
+    assert chat.page.locator(".msg.user").all_inner_texts() == [SERVICE_DAYS]
+    assert "q=" not in chat.page.url
+    chat.page.reload()
+    chat.page.locator("#corpus-summary", has_text="17 projects").wait_for()
+    chat.page.wait_for_timeout(300)
+    assert chat.page.locator("article.msg.bot").count() == 0
+
+
 def test_csv_export_downloads_the_cited_rows(chat: Chat) -> None:
     card = chat.open().ask(SERVICE_DAYS)
     with chat.page.expect_download() as download:
@@ -226,3 +240,9 @@ def test_with_a_token_the_page_asks_for_it_once_and_then_answers(browser: Any, s
             assert "token" not in linked.page.url
         finally:
             linked.close()
+        asked = Chat(browser, url).open(f"/?token={TOKEN}&q=Which%20projects%20target%20365%20service%20days%3F")
+        try:
+            assert cited_rows(asked.wait_for_answer()) == SERVICE_DAY_ROWS
+            assert "token" not in asked.page.url and "q=" not in asked.page.url
+        finally:
+            asked.close()

@@ -106,7 +106,8 @@
     "哪些绩效指标没有量化？",
   ];
 
-  const state = { token: "", conversationId: null, maxChars: 500, busy: false, answers: 0 };
+  // linkedQuestion: a question passed in the address (?q=, as the Slack bot links), asked once
+  const state = { token: "", conversationId: null, maxChars: 500, busy: false, answers: 0, linkedQuestion: "" };
   const $ = (id) => document.getElementById(id);
 
   /* -- small DOM helpers ------------------------------------------------------------------ */
@@ -186,15 +187,35 @@
     }
   }
 
+  /* -- the address: ?token= and ?q= ---------------------------------------------------------- */
+  function dropFromAddress(name) {
+    const params = new URLSearchParams(window.location.search);
+    params.delete(name);
+    const rest = params.toString();
+    history.replaceState(null, "", window.location.pathname + (rest ? `?${rest}` : "") + window.location.hash);
+  }
+
+  function loadLinkedQuestion() {
+    state.linkedQuestion = (new URLSearchParams(window.location.search).get("q") || "").trim();
+  }
+
+  /** Ask the ?q= question once, and take it out of the address so a reload does not ask again. */
+  function askLinkedQuestion() {
+    const question = state.linkedQuestion;
+    if (!question) return;
+    state.linkedQuestion = "";
+    dropFromAddress("q");
+    $("question").value = question;
+    updateCount();
+    ask(question);
+  }
+
   /* -- token --------------------------------------------------------------------------------- */
   function loadToken() {
-    const params = new URLSearchParams(window.location.search);
-    const fromUrl = params.get("token");
+    const fromUrl = new URLSearchParams(window.location.search).get("token");
     if (fromUrl) {
       saveToken(fromUrl);
-      params.delete("token");
-      const rest = params.toString();
-      history.replaceState(null, "", window.location.pathname + (rest ? `?${rest}` : ""));
+      dropFromAddress("token");
     }
     try { state.token = localStorage.getItem(TOKEN_KEY) || ""; } catch (_err) { /* storage off */ }
   }
@@ -214,14 +235,17 @@
   }
 
   /* -- what is indexed ------------------------------------------------------------------------ */
+  /** Show what is indexed; false when that failed (e.g. a missing or wrong token). */
   async function loadDocuments() {
     const summary = $("corpus-summary");
     try {
       const data = await (await api("/api/documents")).json();
       renderDocuments(data);
+      return true;
     } catch (err) {
       summary.textContent = err.message;
       summary.classList.add("error");
+      return false;
     }
   }
 
@@ -541,12 +565,12 @@
     $("question").addEventListener("input", updateCount);
     $("new-chat").addEventListener("click", newConversation);
     $("token-toggle").addEventListener("click", () => showTokenPanel(""));
-    $("token-panel").addEventListener("submit", (event) => {
+    $("token-panel").addEventListener("submit", async (event) => {
       event.preventDefault();
       saveToken($("token-input").value);
       $("token-input").value = "";
       $("token-panel").hidden = true;
-      loadDocuments();
+      if (await loadDocuments()) askLinkedQuestion(); // a linked question waits for a working token
     });
   }
 
@@ -554,6 +578,7 @@
     translatePage();
     wire();
     loadToken();
+    loadLinkedQuestion();
     try {
       const health = await (await api("/api/health")).json();
       state.maxChars = health.max_question_chars || state.maxChars;
@@ -570,8 +595,9 @@
       $("corpus-summary").textContent = err.message;
       return;
     }
-    await loadDocuments();
+    const ready = await loadDocuments();
     $("question").focus();
+    if (ready) askLinkedQuestion();
   }
 
   document.addEventListener("DOMContentLoaded", start);
