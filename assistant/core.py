@@ -99,6 +99,15 @@ class Assistant:
             })
         return out
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the planner, the embedding model
+        and the Chroma collection (used when a question's words match nothing). For servers."""
+        self.planner()
+        try:
+            self.store.search("预算", k=1)
+        except Exception:  # a store built with another embedder answers by the rules alone
+            pass
+
     # -- answering -------------------------------------------------------------------------
     def planner(self) -> Planner:
         """The planner for the current records (rebuilt when the store changes)."""

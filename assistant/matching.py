@@ -84,7 +84,7 @@ class NameIndex:
         common = {g for g, c in counts.items() if c * 2 > len(self.names)} if len(self.names) >= 3 else set()
         self.generic = sorted({fold(g) for g in generic} | common, key=len, reverse=True)
 
-    def weight(self, segment: str) -> int:
+    def weight(self, segment: str) -> float:
         """Characters of ``segment`` left after removing generic words."""
         if segment.isascii() and len(segment) < 3:
             return 0  # "ec" of "projects" is not "APEC"
@@ -99,16 +99,20 @@ class NameIndex:
         mark = folded_name.find(self.preferred_after)
         return 0.1 if mark >= 0 and start > mark else 0.0  # per character matched in the name
 
-    def best(self, question: str, min_score: int = 2, alternatives: list[list[range]] | None = None) -> Match | None:
+    def best(self, question: str, min_score: float = 2, alternatives: list[list[range]] | None = None,
+             only: set[str] | None = None) -> Match | None:
         """All names tied at the highest score (at least ``min_score``), or None.
 
         ``alternatives``: the spans of the question that are alternative translations of one term
         (广州国际城市创新奖 | 广州奖); a name scores only its best alternative of each term.
+        ``only``: the names to consider (all when None).
         """
         where = {p: (g, a) for g, alts in enumerate(alternatives or []) for a, span in enumerate(alts) for p in span}
         candidates = set()
         for k in range(len(question) - 1):
             candidates |= self._bigrams.get(question[k:k + 2], set())
+        if only is not None:
+            candidates &= only
         top: Match | None = None
         for name in sorted(candidates):
             segs = segments(question, self.folded[name])
@@ -133,10 +137,10 @@ class NameIndex:
         return top
 
 
-def _best_alternatives(segs: list[tuple[int, str, int]], weights: list[int],
-                       where: dict[int, tuple[int, int]]) -> list[int]:
+def _best_alternatives(segs: list[tuple[int, str, int]], weights: list[float],
+                       where: dict[int, tuple[int, int]]) -> list[float]:
     """Zero the weights of segments in all but the best-scoring alternative of each term."""
-    totals: dict[tuple[int, int], int] = {}
+    totals: dict[tuple[int, int], float] = {}
     for (i, _, _), w in zip(segs, weights):
         if i in where:
             totals[where[i]] = totals.get(where[i], 0) + w
@@ -156,8 +160,8 @@ def mask(question: str, positions: Iterable[int]) -> str:
     return "".join(chars)
 
 
-def resolve(question: str, indexes: list[NameIndex], min_score: int = 2,
-            groups: list[set[int]] | None = None, alternatives: list[list[range]] | None = None) -> dict[str, Match]:
+def resolve(question: str, indexes: list[NameIndex], min_score: float = 2, groups: list[set[int]] | None = None,
+            alternatives: list[list[range]] | None = None) -> dict[str, Match]:
     """Assign parts of the question to kinds of names, best score first (earlier kinds win ties).
 
     Each kind is chosen at most once; a chosen match masks the characters it used, so the rest of
@@ -178,8 +182,13 @@ def resolve(question: str, indexes: list[NameIndex], min_score: int = 2,
         if best is None:
             return chosen
         chosen[best.kind] = best
-        claimed = set(best.positions)
-        for group in groups or []:
-            if group & best.positions:
-                claimed |= group
-        q = mask(q, claimed)
+        q = mask(q, claimed_by(best, groups))
+
+
+def claimed_by(match: Match, groups: list[set[int]] | None) -> set[int]:
+    """The positions a match uses, widened to the whole of any group it touches."""
+    claimed = set(match.positions)
+    for group in groups or []:
+        if group & match.positions:
+            claimed |= group
+    return claimed

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .matching import NameIndex, fold, resolve
+from .lexicon import build_lexicon, english_key
+from .matching import NameIndex, claimed_by, fold, mask, resolve
 from .questions import Condition, Text, detect_language, read_conditions, read_rank
 from .records import Corpus, Indicator
 
@@ -96,6 +97,10 @@ class Planner:
                                     generic, preferred_after="：")
         self.years = {d.year for d in corpus.departments if d.year}
         self.measures = self._measures()
+        names = unit_names | set(self.projects.names) | {i.name for _, i in corpus.indicators()}
+        self.lexicon = build_lexicon(names)
+        self.corpus_text = "|".join(sorted(names | {d.name for d in corpus.departments} | set(self.indicators.names)))
+        self.corpus_folded = fold(self.corpus_text)
         self.llm = None
         if settings is not None and (settings.llm_enabled or chat_model is not None):
             from .llm import LLMPlanner
@@ -135,7 +140,7 @@ class Planner:
             if exact:
                 found += exact
                 continue
-            query, _, spans = self._query(Text(text), detect_language(text))
+            query, _, spans, _ = self._query(Text(text), detect_language(text))
             match = index.best(query, alternatives=spans)
             if match:
                 found += match.names
@@ -154,6 +159,7 @@ class Planner:
         excluded = self._exclusions(t, lang)
         t.has(cues["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         self._years(t, plan)
+        self._places(t, plan)
         for scope in self.g["out_of_scope"]:
             if t.has(scope["zh"] + scope["en"], consume=False):
                 plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
@@ -173,7 +179,7 @@ class Planner:
         reconcile = t.has(cues["reconcile"])
         share = t.has(cues["share"])
         average = t.has(cues["average"])
-        count = bool(t.find(r"(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)"))
+        count = bool(t.find(r"(?<![这那])(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)"))
         listing_indicators = t.has(cues["indicators"], consume=False)
         total = t.has(cues["sum"])
         desc, asc = t.has(cues["desc"]), t.has(cues["asc"])
@@ -186,14 +192,16 @@ class Planner:
                           or bool(re.match(r"\s*(?:" + "|".join(cues["follow_up_start"]) + ")", t.text)))
         global_scope = t.has(cues["global_scope"], consume=False)
 
-        matches = self._names(t, lang)
-        self._drop_disjoint(matches)
+        matches, translated, pieces_used = self._names(t, lang)
         if "unit" in matches:
             plan.units = matches["unit"].names
         if "project" in matches:
             plan.projects = matches["project"].names
         if "indicator" in matches:
             plan.indicator_texts = matches["indicator"].names
+        elif "own_indicator" in matches and target_words and not listing_indicators:
+            plan.indicator_texts = matches.pop("own_indicator").names
+        matches.pop("own_indicator", None)
         plan.terms = [s for m in matches.values() for s in m.segments]
         plan.asks = "target" if target_words else ("budget" if budget_words or total else None)
 
@@ -234,13 +242,16 @@ class Planner:
         if listing_indicators and plan.projects and not plan.indicator_texts:
             compute.append("indicators")
         plan.compute = compute or ["list"]  # type: ignore[assignment]
-        plan.unknown = self._unknown_words(t, lang, matches)
+        plan.unknown = [w for w in self._unknown_words(t, lang, matches) if w not in translated]
         if plan.status == "answer" and self._needs_semantic(plan):
             self._semantic(question, plan)
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
                           or plan.funding or plan.all_quantified or plan.uncategorized or set(plan.compute) & {"reconcile", "numbering"})
         weak = only_names and bool(matches) and max(m.score for m in matches.values()) <= 2 and len(matches) == 1
-        if plan.status == "answer" and plan.unknown and (self._unanchored(plan) or (weak and lang == "en" and not plan.follow_up)):
+        # English words neither the glossary nor this table's dictionary words know at all
+        foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon] if lang == "en" else []
+        outnumbered = only_names and len(foreign) >= 2 and len(foreign) > pieces_used
+        if plan.status == "answer" and plan.unknown and (self._unanchored(plan) or ((weak and foreign or outnumbered) and not plan.follow_up)):
             # words that name nothing in the table, and nothing (or only one weak word) that does:
             # the question is about something the table does not hold ("the school bus service")
             plan.status = "not_found"
@@ -248,6 +259,12 @@ class Planner:
         return plan
 
     # -- pieces ----------------------------------------------------------------------------
+    def _places(self, t: Text, plan: Plan) -> None:
+        """A city the tables do not mention (深圳市外办, Shanghai's office) is another department."""
+        for en, zh in self.g["cities"].items():
+            if (zh in t.text or re.search(rf"\b{en}\b", t.text)) and zh not in self.corpus_text:
+                plan.status, plan.reason = "not_found", zh
+
     def _years(self, t: Text, plan: Plan) -> None:
         """A year the table does not cover means not_found; a year inside a project name is a name."""
         names = [fold(p.name) for p in self.corpus.projects()]
@@ -274,11 +291,13 @@ class Planner:
         elif not on_amount and plan.indicator_condition is None:
             plan.indicator_condition = cond
 
-    def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]], list[list[range]]]:
+    def _query(self, t: Text, lang: str) -> tuple[str, list[set[int]], list[list[range]], dict[str, set[int]]]:
         """What names are matched against, and the position groups that stand or fall together.
 
         A Chinese question is matched as written (question words masked); glossary translations of
-        English phrases and Chinese synonyms are appended as further fragments.
+        English phrases and Chinese synonyms are appended as further fragments, and so are the
+        table's Chinese words for English words outside the glossary (:mod:`assistant.lexicon`).
+        Also returns, per such English word, the query positions of its Chinese words.
         """
         rest = t.rest(soft=True)
         stop = sorted(self.g["stop_zh"], key=len, reverse=True)
@@ -286,19 +305,34 @@ class Planner:
         base = fold(re.sub(stop_rx, "|", rest)) if lang == "zh" else ""
         pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
         for term in self.g["terms"]:
+            alternatives = [fold(z) for z in term["zh"]]
+            if not any(a in self.corpus_folded for a in alternatives):
+                continue  # a glossary phrase whose Chinese is not in this table: left to the lexicon
             for pattern in sorted(term["en"], key=len, reverse=True):
                 if t.find(rf"(?<![a-z]){pattern}(?![a-z])"):
-                    pieces.append(([fold(z) for z in term["zh"]], set()))
+                    pieces.append((alternatives, set()))
                     break
         for word, extra in self.g["zh_synonyms"].items():
             at = base.find(fold(word))
-            if at >= 0:
+            inside_a_name = at >= 0 and base[max(0, at - 2):at + len(word) + 2] in self.corpus_folded
+            if at >= 0 and not inside_a_name:  # 外办 is a synonym, but not inside 驻外办事处
                 pieces.append(([fold(e) for e in extra], set(range(at, at + len(word)))))
+        # English words outside the glossary (or whose glossary Chinese is not in this table:
+        # "maintenance" is 维护 in the glossary, 养护 in a roads table) go through the lexicon
+        words: list[tuple[str, int]] = []  # English words looked up in the lexicon, and their piece
         if lang == "en":
             leftover = t.rest()
             latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
             cjk = [c for c in re.findall(r"[一-鿿()（）\d-]{2,}", leftover) if re.search(r"[一-鿿]", c)]
             pieces += [([fold(w)], set()) for w in latin + cjk]
+            seen: dict[tuple[str, ...], int] = {}
+            for w in latin:
+                chinese = tuple(fold(c) for c in self.lexicon.get(english_key(w), []))
+                if chinese:  # "law" and "enforcement" both give 执法: one piece, counted once
+                    if chinese not in seen:
+                        seen[chinese] = len(pieces)
+                        pieces.append((list(chinese), set()))
+                    words.append((w, seen[chinese]))
         query, groups, spans = base, [], []
         for alternatives, origin in pieces:
             start = len(query) + 1
@@ -308,11 +342,28 @@ class Planner:
                 query += "|" + alt
             groups.append(set(range(start, len(query))) | origin)
             spans.append(alt_spans)
-        return query, groups, spans
+        return query, groups, spans, {w: groups[k] for w, k in words}
 
-    def _names(self, t: Text, lang: str) -> dict[str, Any]:
-        query, groups, spans = self._query(t, lang)
-        return resolve(query, [self.units, self.projects, self.indicators], groups=groups, alternatives=spans)
+    def _names(self, t: Text, lang: str) -> tuple[dict[str, Any], set[str], int]:
+        """The names matched, the English words whose dictionary translations took part, and how
+        many translated pieces (glossary terms, dictionary words) took part."""
+        query, groups, spans, words = self._query(t, lang)
+        matches = resolve(query, [self.units, self.projects, self.indicators], groups=groups, alternatives=spans)
+        self._pair_project_and_indicator(matches, query, groups, spans)
+        if "unit" in matches and "project" in matches and matches["project"].score <= 2 < matches["unit"].score:
+            del matches["project"]  # a word of the unit's name that some projects share too
+        if "project" in matches and re.search(r"和|与|及|、|还有|\band\b|\bor\b|\bplus\b", t.text):
+            self._more_projects(matches, query, groups, spans)
+        if "project" in matches and "indicator" not in matches:
+            # "how many bridges does the bridge inspection project plan": the project's own
+            # indicator may share the words that named the project (检测桥梁数量)
+            own = {indicator_key(i) for p, i in self.corpus.indicators() if p.name in matches["project"].names}
+            hint = self.indicators.best(query, 2, spans, only=own)
+            if hint:
+                matches["own_indicator"] = hint
+        used = set().union(*(m.positions for m in matches.values())) if matches else set()
+        pieces_used = sum(1 for g in groups if g & used)
+        return matches, {w for w, positions in words.items() if positions & used}, pieces_used
 
     def _unknown_words(self, t: Text, lang: str, matches: dict[str, Any]) -> list[str]:
         """Content words that neither the glossary, the cues nor a table name account for."""
@@ -336,17 +387,42 @@ class Planner:
                     or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
                     or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})
 
-    def _drop_disjoint(self, matches: dict[str, Any]) -> None:
-        """A project and an indicator matched in one question should meet; when none of the matched
-        indicators belongs to a matched project, the weaker match was noise ("属于哪个单位")."""
+    def _more_projects(self, matches: dict[str, Any], query: str, groups: list[set[int]],
+                       spans: list[list[range]]) -> None:
+        """"外宣项目和多语种平台项目": after the best project, the rest of the question may name another."""
+        claimed = set().union(*(claimed_by(m, groups) for m in matches.values()))
+        more = self.projects.best(mask(query, claimed), 2, spans)
+        if more:
+            first = matches["project"]
+            first.names += [n for n in more.names if n not in first.names]
+            first.positions |= more.positions
+            first.segments += more.segments
+
+    def _pair_project_and_indicator(self, matches: dict[str, Any], query: str, groups: list[set[int]],
+                                    spans: list[list[range]]) -> None:
+        """A project and an indicator matched in one question should meet. When no matched indicator
+        belongs to a matched project, take the better of: the project with its own best indicator, or
+        the indicator with the best project holding it; failing both, drop the weaker match."""
         if "project" not in matches or "indicator" not in matches:
             return
-        keys = set(matches["indicator"].names)
-        names = set(matches["project"].names)
-        if any(p.name in names and indicator_key(i) in keys for p, i in self.corpus.indicators()):
+        project, indicator = matches["project"], matches["indicator"]
+        owners = {indicator_key(i): set() for _, i in self.corpus.indicators()}
+        for p, i in self.corpus.indicators():
+            owners[indicator_key(i)].add(p.name)
+        if any(owners[k] & set(project.names) for k in indicator.names):
             return
-        weaker = "indicator" if matches["indicator"].score <= matches["project"].score else "project"
-        del matches[weaker]
+        own = {indicator_key(i) for p, i in self.corpus.indicators() if p.name in project.names}
+        a = self.indicators.best(mask(query, claimed_by(project, groups)), 2, spans, only=own)
+        holders = set().union(*(owners[k] for k in indicator.names))
+        b = self.projects.best(mask(query, claimed_by(indicator, groups)), 1, spans, only=holders)
+        score_a = project.score + (a.score if a else 0)
+        score_b = indicator.score + (b.score if b else 0)
+        if a and score_a >= score_b:
+            matches["indicator"] = a
+        elif b and score_b > score_a:
+            matches["project"] = b
+        else:
+            del matches["indicator" if indicator.score <= project.score else "project"]
 
     def _exclusions(self, t: Text, lang: str) -> dict[str, list[str]]:
         """Names after "excluding" / "除了…以外": resolved like any name, then taken out of the rows."""
@@ -354,7 +430,7 @@ class Planner:
         for key in ("en", "zh"):
             for m in t.find(self.g["exclusion"][key]):
                 sub = Text(m.group(1))
-                for kind, match in self._names(sub, detect_language(m.group(1)) if key == "en" else "zh").items():
+                for kind, match in self._names(sub, detect_language(m.group(1)) if key == "en" else "zh")[0].items():
                     out.setdefault(kind, []).extend(match.names)
         return out
 

@@ -114,10 +114,12 @@ class Text:
     def __init__(self, question: str) -> None:
         t = unicodedata.normalize("NFKC", question).lower()
         t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
+        t = re.sub(r"(?<=[a-z])['’]s\b", "", t)  # the office's projects -> the office projects
         t = _cn_numbers(t)
         t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
         t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
-        t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元", t)
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*(and|to|-|~)\s*(?=\d+(?:\.\d+)?\s*million)", r"\1 million \2 ", t)  # 1.5 and 2 million
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元 ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{_dec(Decimal(m.group(1)) * 10000)}万元", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*(?<!万)(?:yuan|rmb|cny|元)(?![a-z])", lambda m: f"{_dec(Decimal(m.group(1)) / 10000)} 万元", t)
         t = re.sub(r"[(（]\s*(?:含|包括|包含|均含|inclusive)[^)）]*[)）]|\binclusive\b", " ", t)

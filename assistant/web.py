@@ -25,6 +25,7 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -543,6 +544,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     assistant = Assistant(settings)
     if assistant.ensure_ready():
         print("built the bundled sample into the default store", flush=True)
+    threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
     app = create_app(settings, assistant)
     print(f"Budget assistant web chat: {page_url(settings, host, port)}", flush=True)
     if settings.api_token:

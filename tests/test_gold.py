@@ -17,12 +17,12 @@ def failures(report):
     return [f"{i['id']} {i['question']}: {'; '.join(i['why'])}" for i in report["items"] if not i["passed"]]
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl", "blind_sample.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl", "blind_sample.jsonl", "blind4_sample.jsonl"])
 def test_question_set_over_the_sample_scores_100_percent(assistant, name):
     assert not failures(run_eval(assistant, GOLD / name)), "\n".join(failures(run_eval(assistant, GOLD / name)))
 
 
-@pytest.mark.parametrize("folder", ["other_dept", "other_dept_health"])
+@pytest.mark.parametrize("folder", ["other_dept", "other_dept_health", "other_dept_transport"])
 def test_questions_over_another_departments_table_score_100_percent(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
