@@ -81,6 +81,11 @@ def indicator_key(ind: Indicator) -> str:
     return f"{ind.category or ''}指标：{ind.name}"
 
 
+_COUNT = (r"(?<![这那])(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)"
+          r"|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)"
+          r"|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)")
+
+
 class Planner:
     """The offline planner over one corpus (and the optional chat-model planner in front of it)."""
 
@@ -149,15 +154,13 @@ class Planner:
         return list(dict.fromkeys(found)), missing
 
     def rule_plan(self, question: str, conversation: "Conversation | None" = None) -> Plan:
-        """The deterministic plan."""
+        """The deterministic plan: read the cues, find the names, place the numbers, decide."""
         lang = detect_language(question)
         t = Text(question)
         plan = Plan(question=question, language=lang)
-        cues = self.g["cues"]
-
-        t.has(cues["any"])  # "at least one indicator" means "any", not a number or an order
+        t.has(self.g["cues"]["any"])  # "at least one indicator" means "any", not a number or an order
         excluded = self._exclusions(t, lang)
-        t.has(cues["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
+        t.has(self.g["cues"]["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         self._years(t, plan)
         self._places(t, plan)
         for scope in self.g["out_of_scope"]:
@@ -167,96 +170,105 @@ class Planner:
         if rank:
             plan.order, plan.limit, plan.offset = rank  # type: ignore[assignment]
         conditions = read_conditions(t, self.measures)
-        for key in ("special", "other", "fiscal"):
-            if t.has(self.g["funding"][key]):
-                plan.funding.append(key)  # type: ignore[arg-type]
-        withheld = t.has(cues["withheld"])
-        disclosed = not withheld and t.has(cues["disclosed"])
-        all_quantified = t.has(cues["all_quantified"])
-        uncategorized = t.has(cues["uncategorized"])
-        unquantified = t.has(cues["unquantified"])
-        numbering = t.has(cues["numbering"])
-        reconcile = t.has(cues["reconcile"])
-        share = t.has(cues["share"])
-        average = t.has(cues["average"])
-        count = bool(t.find(r"(?<![这那])(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)"))
-        listing_indicators = t.has(cues["indicators"], consume=False)
-        total = t.has(cues["sum"])
-        desc, asc = t.has(cues["desc"]), t.has(cues["asc"])
-        budget_words = t.has(cues["budget"], consume=False)
-        target_words = t.has(cues["target"], consume=False)
-        t.has(cues["department"])  # "the whole department" is the default scope, not a name
-        subject_indicators = bool(re.search(r"指标|indicator", t.text)) and count and not re.search(r"(?:多少|几)(?:个|项)?项目|how many(?: [a-z-]+){0,3}? projects?", t.text)
-        strong_follow_up = t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False)
-        weak_follow_up = (t.has(cues["follow_up_weak_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_weak_en"]], consume=False)
-                          or bool(re.match(r"\s*(?:" + "|".join(cues["follow_up_start"]) + ")", t.text)))
-        global_scope = t.has(cues["global_scope"], consume=False)
+        plan.funding = [k for k in ("special", "other", "fiscal") if t.has(self.g["funding"][k])]  # type: ignore[misc]
+        cue = self._read_cues(t)
 
         matches, translated, pieces_used = self._names(t, lang)
+        self._place_names(plan, matches, cue)
+        plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
+        for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
+            self._place_condition(cond, plan, cue["budget"])
+        if plan.amount_condition and plan.amount_condition.op == "=" and cue["sum"] and not plan.projects:
+            plan.claim, plan.amount_condition = plan.amount_condition.value, None  # "is the total 4005.30?"
+        plan.withheld = True if cue["withheld"] else (False if cue["disclosed"] else None)
+        plan.quantified = False if cue["unquantified"] else None
+        plan.all_quantified, plan.uncategorized = cue["all_quantified"], cue["uncategorized"]
+        plan.follow_up = bool(conversation and conversation.last_rows()) and (
+            cue["follow_up"] or ((cue["weak_follow_up"] or not cue["global_scope"]) and self._unanchored(plan)))
+        plan.subject = "indicators" if cue["count_indicators"] else "projects"
+        if cue["desc"] or cue["asc"] or plan.limit:
+            plan.order = plan.order or ("asc" if cue["asc"] and not cue["desc"] else "desc")
+            plan.limit = plan.limit or 1
+            plan.order_by = "indicators" if cue["most_indicators"] else "total"
+        plan.compute = self._computations(plan, cue)  # type: ignore[assignment]
+        plan.unknown = [w for w in self._unknown_words(t, lang, matches) if w not in translated]
+        if plan.status == "answer" and self._needs_semantic(plan):
+            self._semantic(question, plan)
+        if plan.status == "answer" and plan.unknown and self._about_something_else(plan, matches, pieces_used):
+            plan.status, plan.reason = "not_found", " ".join(plan.unknown)
+        return plan
+
+    def _read_cues(self, t: Text) -> dict[str, bool]:
+        """Which of the glossary's cue words the question holds (order matters: each consumes its words)."""
+        cues = self.g["cues"]
+        c: dict[str, bool] = {}
+        c["withheld"] = t.has(cues["withheld"])
+        c["disclosed"] = not c["withheld"] and t.has(cues["disclosed"])
+        for key in ("all_quantified", "uncategorized", "unquantified", "numbering", "reconcile", "share", "average"):
+            c[key] = t.has(cues[key])
+        c["count"] = bool(t.find(_COUNT))
+        c["listing_indicators"] = t.has(cues["indicators"], consume=False)
+        c["sum"] = t.has(cues["sum"])
+        c["desc"], c["asc"] = t.has(cues["desc"]), t.has(cues["asc"])
+        c["budget"] = t.has(cues["budget"], consume=False)
+        c["target"] = t.has(cues["target"], consume=False)
+        t.has(cues["department"])  # "the whole department" is the default scope, not a name
+        c["count_indicators"] = c["count"] and bool(re.search(r"指标|indicator", t.text)) and not re.search(
+            r"(?:多少|几)(?:个|项)?项目|how many(?: [a-z-]+){0,3}? projects?", t.text)
+        c["most_indicators"] = bool(re.search(
+            r"指标(?:个数|数量|数)?最(?:多|少)|最(?:多|少)的?(?:绩效)?指标|(?:most|fewest|least) (?:performance )?indicators", t.text))
+        c["follow_up"] = t.has(cues["follow_up_zh"], consume=False) or t.has([re.escape(w) for w in cues["follow_up_en"]], consume=False)
+        c["weak_follow_up"] = (t.has(cues["follow_up_weak_zh"], consume=False)
+                               or t.has([re.escape(w) for w in cues["follow_up_weak_en"]], consume=False)
+                               or bool(re.match(r"\s*(?:" + "|".join(cues["follow_up_start"]) + ")", t.text)))
+        c["global_scope"] = t.has(cues["global_scope"], consume=False)
+        return c
+
+    def _place_names(self, plan: Plan, matches: dict[str, Any], cue: dict[str, bool]) -> None:
+        """Matched units, projects and indicators into the plan."""
         if "unit" in matches:
             plan.units = matches["unit"].names
         if "project" in matches:
             plan.projects = matches["project"].names
+        own = matches.pop("own_indicator", None)
         if "indicator" in matches:
             plan.indicator_texts = matches["indicator"].names
-        elif "own_indicator" in matches and target_words and not listing_indicators:
-            plan.indicator_texts = matches.pop("own_indicator").names
-        matches.pop("own_indicator", None)
+        elif own and cue["target"] and not cue["listing_indicators"]:
+            plan.indicator_texts = own.names
+            matches["indicator"] = own
         plan.terms = [s for m in matches.values() for s in m.segments]
-        plan.asks = "target" if target_words else ("budget" if budget_words or total else None)
+        plan.asks = "target" if cue["target"] else ("budget" if cue["budget"] or cue["sum"] else None)
 
-        if excluded:
-            plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
-        for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
-            self._place_condition(cond, plan, budget_words)
-        if plan.amount_condition and plan.amount_condition.op == "=" and total and not plan.projects:
-            plan.claim, plan.amount_condition = plan.amount_condition.value, None  # "is the total 4005.30?"
-        plan.withheld = True if withheld else (False if disclosed else None)
-        plan.quantified = False if unquantified else None
-        plan.all_quantified, plan.uncategorized = all_quantified, uncategorized
-        has_rows = bool(conversation and conversation.last_rows())
-        plan.follow_up = has_rows and (strong_follow_up or ((weak_follow_up or not global_scope) and self._unanchored(plan)))
-        plan.subject = "indicators" if subject_indicators else "projects"
-        if desc or asc or plan.limit:
-            plan.order = plan.order or ("asc" if asc and not desc else "desc")
-            plan.limit = plan.limit or 1
-            if re.search(r"指标(?:个数|数量|数)?最(?:多|少)|最(?:多|少)的?(?:绩效)?指标|(?:most|fewest|least) (?:performance )?indicators", t.text):
-                plan.order_by = "indicators"
-        compute: list[str] = []
-        if reconcile:
-            compute.append("reconcile")
-        if numbering:
-            compute.append("numbering")
-        if count:
-            compute.append("count")
-        if average:
-            compute.append("average")
+    @staticmethod
+    def _computations(plan: Plan, cue: dict[str, bool]) -> list[str]:
+        """What to compute over the rows, from the cues and what the plan already holds."""
+        compute = [k for k in ("reconcile", "numbering", "count", "average") if cue[k]]
         if plan.funding and not (plan.projects or plan.units or plan.indicator_texts):
             compute.append("funding")
-        if share:
+        if cue["share"]:
             compute += ["sum", "share"]
-        if total and "sum" not in compute and not count and not reconcile:
+        if cue["sum"] and "sum" not in compute and not cue["count"] and not cue["reconcile"]:
             compute.append("sum")
         if plan.order:
             compute.append("top")
-        if listing_indicators and plan.projects and not plan.indicator_texts:
+        if cue["listing_indicators"] and plan.projects and not plan.indicator_texts:
             compute.append("indicators")
-        plan.compute = compute or ["list"]  # type: ignore[assignment]
-        plan.unknown = [w for w in self._unknown_words(t, lang, matches) if w not in translated]
-        if plan.status == "answer" and self._needs_semantic(plan):
-            self._semantic(question, plan)
-        only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
-                          or plan.funding or plan.all_quantified or plan.uncategorized or set(plan.compute) & {"reconcile", "numbering"})
-        weak = only_names and bool(matches) and max(m.score for m in matches.values()) <= 2 and len(matches) == 1
-        # English words neither the glossary nor this table's dictionary words know at all
-        foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon] if lang == "en" else []
-        outnumbered = only_names and len(foreign) >= 2 and len(foreign) > pieces_used
-        if plan.status == "answer" and plan.unknown and (self._unanchored(plan) or ((weak and foreign or outnumbered) and not plan.follow_up)):
-            # words that name nothing in the table, and nothing (or only one weak word) that does:
-            # the question is about something the table does not hold ("the school bus service")
-            plan.status = "not_found"
-            plan.reason = " ".join(plan.unknown)
-        return plan
+        return compute or ["list"]
+
+    def _about_something_else(self, plan: Plan, matches: dict[str, Any], pieces_used: int) -> bool:
+        """Words that name nothing in the table, and nothing — or only one weak word — that does:
+        the question is about something the table does not hold ("the school bus service")."""
+        if self._unanchored(plan):
+            return True
+        if plan.follow_up or plan.language != "en":
+            return False
+        only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
+                          or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
+                          or set(plan.compute) & {"reconcile", "numbering"})
+        # English words that neither the glossary nor this table's dictionary words know at all
+        foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon]
+        weak = only_names and len(matches) == 1 and max(m.score for m in matches.values()) <= 2
+        return bool(weak and foreign) or (only_names and len(foreign) >= 2 and len(foreign) > pieces_used)
 
     # -- pieces ----------------------------------------------------------------------------
     def _places(self, t: Text, plan: Plan) -> None:
