@@ -260,13 +260,13 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
     if not result.rows and not set(plan.compute) & {"reconcile", "funding"}:
         lines.append("没有符合条件的项目。" if zh else "No project matches.")
     show_matched = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None
-                        or set(plan.compute) & {"indicators", "numbering"})
+                        or set(plan.compute) & {"indicators", "numbering", "funding"})
     cite = result.rows if len(result.rows) <= 20 or show_matched else result.rows[:10]
     note = None
-    if _scope_all(result) and not show_matched:
+    if _scope_all(result) and (not show_matched or "funding" in plan.compute):
         cite = []
         note = f"（引用全部 {len(result.rows)} 行，见下表）" if zh else f"(all {len(result.rows)} rows are cited in the table)"
-    if "reconcile" not in plan.compute and not (plan.funding and "funding" in plan.compute):
+    if "reconcile" not in plan.compute:
         lines += [_row_line(k, r, zh, show_matched) for k, r in enumerate(cite, 1)]
         if cite and len(cite) < len(result.rows):
             rest = len(result.rows) - len(cite)

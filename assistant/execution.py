@@ -99,8 +99,9 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
     if plan.order:
         rows = _ranked(rows, plan)
     if plan.funding and not by_indicator and not plan.projects and not plan.units:
-        funded = [r for r in rows if any(getattr(r.project, k) for k in plan.funding)]
-        rows = funded  # the rows that hold such funds are the answer (none, when all are zero)
+        # the rows that hold such funds are the answer (none, when all are zero), with their amounts
+        rows = [CitedRow(r.project, [f"{FUNDING_LABEL[k]} {money(getattr(r.project, k))}" for k in plan.funding])
+                for r in rows if any(getattr(r.project, k) for k in plan.funding)]
     return rows, universe
 
 

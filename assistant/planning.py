@@ -174,6 +174,10 @@ class Planner:
         cue = self._read_cues(t)
 
         matches, translated, pieces_used = self._names(t, lang)
+        structural = plan.funding or any(cue[k] for k in ("withheld", "disclosed", "unquantified", "all_quantified",
+                                                          "uncategorized", "numbering", "reconcile"))
+        if structural and matches and max(m.score for m in matches.values()) <= 2:
+            matches = {}  # "有几个项目的信息没有公开": the cue is the question; 信息 is not a name here
         self._place_names(plan, matches, cue)
         plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
         for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
@@ -260,15 +264,21 @@ class Planner:
         the question is about something the table does not hold ("the school bus service")."""
         if self._unanchored(plan):
             return True
-        if plan.follow_up or plan.language != "en":
+        if plan.follow_up:
             return False
+        if plan.language != "en":
+            # "民政局办公楼的租金预算": a unit, and words that name nothing of it
+            return set(matches) == {"unit"} and sum(map(len, plan.unknown)) >= 4 and plan.compute in (["list"], ["sum"]) and not (
+                plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition or plan.funding)
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
                           or set(plan.compute) & {"reconcile", "numbering"})
         # English words that neither the glossary nor this table's dictionary words know at all
         foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon]
-        weak = only_names and len(matches) == 1 and max(m.score for m in matches.values()) <= 2
-        return bool(weak and foreign) or (only_names and len(foreign) >= 2 and len(foreign) > pieces_used)
+        best = max(m.score for m in matches.values()) if matches else 0
+        weak = only_names and len(matches) == 1 and best <= 2
+        outnumbered = only_names and best <= 3 and len(foreign) >= 2 and len(foreign) > pieces_used
+        return bool(weak and foreign) or outnumbered
 
     # -- pieces ----------------------------------------------------------------------------
     def _places(self, t: Text, plan: Plan) -> None:
@@ -280,10 +290,11 @@ class Planner:
     def _years(self, t: Text, plan: Plan) -> None:
         """A year the table does not cover means not_found; a year inside a project name is a name."""
         names = [fold(p.name) for p in self.corpus.projects()]
-        for m in re.finditer(r"(20\d{2})\s*(?:年度?|fy|financial year)?", t.text):
-            context = t.text[m.start():m.start() + 6]
-            if any(context in n for n in names):
-                continue
+        for m in re.finditer(r"(20\d{2})\s*[-–—~至到]\s*(20\d{2})", t.text):
+            if any(f"{m.group(1)}-{m.group(2)}" in n for n in names):
+                t.consume(m.start(), m.end())  # 2023-2024年信息化运维项目: a range inside a name is the name
+                t.soft |= set(range(m.start(), m.end()))  # ... and still matches that name
+        for m in t.find(r"(20\d{2})\s*(?:年度?|fy|financial year)?", consume=False):
             year = int(m.group(1))
             t.consume(m.start(), m.end())
             if self.years and year not in self.years:
@@ -333,7 +344,7 @@ class Planner:
         # "maintenance" is 维护 in the glossary, 养护 in a roads table) go through the lexicon
         words: list[tuple[str, int]] = []  # English words looked up in the lexicon, and their piece
         if lang == "en":
-            leftover = t.rest()
+            leftover = t.rest(soft=True)
             latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
             cjk = [c for c in re.findall(r"[一-鿿()（）\d-]{2,}", leftover) if re.search(r"[一-鿿]", c)]
             pieces += [([fold(w)], set()) for w in latin + cjk]
@@ -362,8 +373,11 @@ class Planner:
         query, groups, spans, words = self._query(t, lang)
         matches = resolve(query, [self.units, self.projects, self.indicators], groups=groups, alternatives=spans)
         self._pair_project_and_indicator(matches, query, groups, spans)
-        if "unit" in matches and "project" in matches and matches["project"].score <= 2 < matches["unit"].score:
-            del matches["project"]  # a word of the unit's name that some projects share too
+        if "unit" in matches and "project" in matches:
+            unit_names = "|".join(fold(u) for u in matches["unit"].names)
+            weak = matches["project"].score <= 2 < matches["unit"].score
+            if weak or all(seg in unit_names for seg in matches["project"].segments):
+                del matches["project"]  # words of the unit's name (or one weak word) that projects share too
         if "project" in matches and re.search(r"和|与|及|、|还有|\band\b|\bor\b|\bplus\b", t.text):
             self._more_projects(matches, query, groups, spans)
         if "project" in matches and "indicator" not in matches:

@@ -115,6 +115,7 @@ class Text:
         t = unicodedata.normalize("NFKC", question).lower()
         t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
         t = re.sub(r"(?<=[a-z])['’]s\b", "", t)  # the office's projects -> the office projects
+        t = re.sub(r"(?<=\d)-(?=[a-z])", " ", t)  # a 12-month target -> a 12 month target
         t = _cn_numbers(t)
         t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
         t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
