@@ -231,6 +231,12 @@ def _totals(result: "Result", zh: bool) -> list[str]:
                 out.append(f"预算 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
         else:
             out.append(f"合计 {f.value} 万元（{f.expression}）。" if zh else f"Combined: {f.value} 万元 ({f.expression}).")
+    claim = result.plan.claim
+    if claim is not None and "合计" in figs:
+        total = Decimal(figs["合计"].value)
+        same = total == claim
+        out.insert(0, (f"{'是' if same else '不是'}：合计为 {figs['合计'].value} 万元" + ("。" if same else f"，不是 {claim} 万元。")) if zh
+                   else (f"{'Yes' if same else 'No'}: the total is {figs['合计'].value} 万元" + ("." if same else f", not {claim} 万元.")))
     if "总计" in figs and not _lookup_lines(result, zh):
         f = figs["总计"]
         out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")

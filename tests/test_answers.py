@@ -103,3 +103,19 @@ def test_empty_and_overlong_questions_are_refused(assistant):
         assistant.ask("   ")
     with pytest.raises(QuestionError, match="under 500"):
         assistant.ask("预算" * 300)
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("Is the department's total project budget 40,053,000 yuan?", "Yes: the total is 4005.30 万元."),
+    ("部门项目支出合计是不是5000万元？", "不是：合计为 4005.30 万元，不是 5000 万元。"),
+])
+def test_a_stated_total_is_checked_not_filtered(assistant, question, verdict):
+    answer = assistant.ask(question)
+    assert answer.text.startswith(verdict)
+    assert len(answer.rows) == 17
+
+
+def test_a_year_range_inside_a_project_name_is_a_name(assistant):
+    answer = assistant.ask("How much money is set aside for the foreign affairs office's 2024-2025 IT operations and maintenance?")
+    assert names(answer) == [("中共广州市委外事工作委员会办公室2024-2025年信息化运维项目", "44.01")]
+    assert assistant.ask("2025年外办的项目支出预算是多少？").status == "not_found"
