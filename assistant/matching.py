@@ -81,7 +81,8 @@ class NameIndex:
         counts: Counter[str] = Counter()
         for f in self.folded.values():
             counts.update({f[k:k + w] for w in (2, 3, 4) for k in range(len(f) - w + 1)})
-        common = {g for g, c in counts.items() if c * 2 > len(self.names)} if len(self.names) >= 3 else set()
+        n = len(self.names)
+        common = {g for g, c in counts.items() if (c * 2 > n and n >= 3) or (c == n >= 2)}
         self.generic = sorted({fold(g) for g in generic} | common, key=len, reverse=True)
 
     def weight(self, segment: str) -> float:
@@ -91,7 +92,7 @@ class NameIndex:
         rest = segment
         for g in self.generic:
             rest = rest.replace(g, "")
-        return len(rest)
+        return len(re.sub(r"[^\w]", "", rest))  # brackets and dashes are not words
 
     def _bonus(self, folded_name: str, start: int) -> float:
         if self.preferred_after is None:
@@ -120,6 +121,8 @@ class NameIndex:
             if where:
                 weights = _best_alternatives(segs, weights, where)
             base = sum(weights)
+            if len(self.folded[name]) >= 4 and self.folded[name] in question:
+                base = max(base, len(self.folded[name]))  # a name written out in full is meant, words shared or not
             if base < min_score:
                 continue
             # the bonus ranks names of this kind; kinds are compared on the base score alone

@@ -82,6 +82,7 @@ def indicator_key(ind: Indicator) -> str:
 
 
 _COUNT = (r"(?<![这那])(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)"
+          r"|(?:指标|项目)[^，,。？?]{0,6}?(?:一共|总共|共)?有?(?:多少|几)(?:个|项)"
           r"|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)"
           r"|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)")
 
@@ -106,6 +107,9 @@ class Planner:
         self.lexicon = build_lexicon(names)
         self.corpus_text = "|".join(sorted(names | {d.name for d in corpus.departments} | set(self.indicators.names)))
         self.corpus_folded = fold(self.corpus_text)
+        unit_folded = [fold(n) for n in unit_names]
+        self.department_words = {w for words in self.lexicon.values() for w in map(fold, words)
+                                 if len(unit_folded) > 1 and all(w in u for u in unit_folded)}
         self.llm = None
         if settings is not None and (settings.llm_enabled or chat_model is not None):
             from .llm import LLMPlanner
@@ -215,6 +219,7 @@ class Planner:
         c["sum"] = t.has(cues["sum"])
         c["desc"], c["asc"] = t.has(cues["desc"]), t.has(cues["asc"])
         c["budget"] = t.has(cues["budget"], consume=False)
+        c["money"] = bool(re.search(r"预算|金额|钱|资金|budget|cost|money|amount|万元", t.text))
         c["target"] = t.has(cues["target"], consume=False)
         t.has(cues["department"])  # "the whole department" is the default scope, not a name
         c["count_indicators"] = c["count"] and bool(re.search(r"指标|indicator", t.text)) and not re.search(
@@ -251,7 +256,8 @@ class Planner:
             compute.append("funding")
         if cue["share"]:
             compute += ["sum", "share"]
-        if cue["sum"] and "sum" not in compute and not cue["count"] and not cue["reconcile"]:
+        # "一共有多少个项目" counts; "有几个项目…，预算加起来多少" counts and sums
+        if cue["sum"] and "sum" not in compute and not cue["reconcile"] and (not cue["count"] or cue["money"]):
             compute.append("sum")
         if plan.order:
             compute.append("top")
@@ -268,8 +274,14 @@ class Planner:
             return False
         if plan.language != "en":
             # "民政局办公楼的租金预算": a unit, and words that name nothing of it
-            return set(matches) == {"unit"} and sum(map(len, plan.unknown)) >= 4 and plan.compute in (["list"], ["sum"]) and not (
-                plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition or plan.funding)
+            plain = plan.compute in (["list"], ["sum"]) and not (plan.withheld is not None or plan.quantified is not None
+                                                             or plan.amount_condition or plan.indicator_condition or plan.funding)
+            unknown_chars = sum(map(len, plan.unknown))
+            best = max(m.score for m in matches.values()) if matches else 0
+            # "民政局办公楼的租金": a unit and words that name nothing of it; "马拉松赛事保障经费": one
+            # weak word of a name the table does not have
+            return plain and ((set(matches) == {"unit"} and unknown_chars >= 4)
+                              or (len(matches) == 1 and best <= 2 and unknown_chars >= 3))
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
                           or set(plan.compute) & {"reconcile", "numbering"})
@@ -350,7 +362,11 @@ class Planner:
             pieces += [([fold(w)], set()) for w in latin + cjk]
             seen: dict[tuple[str, ...], int] = {}
             for w in latin:
-                chinese = tuple(fold(c) for c in self.lexicon.get(english_key(w), []))
+                # words in every unit's name describe the whole department ("the ecology bureau")
+                found = [fold(c) for c in self.lexicon.get(english_key(w), [])]
+                chinese = tuple(c for c in found if c not in self.department_words)
+                if found and not chinese:
+                    words.append((w, -1))  # known: it names the department, not a row
                 if chinese:  # "law" and "enforcement" both give 执法: one piece, counted once
                     if chinese not in seen:
                         seen[chinese] = len(pieces)
@@ -365,7 +381,7 @@ class Planner:
                 query += "|" + alt
             groups.append(set(range(start, len(query))) | origin)
             spans.append(alt_spans)
-        return query, groups, spans, {w: groups[k] for w, k in words}
+        return query, groups, spans, {w: (groups[k] if k >= 0 else set()) for w, k in words}
 
     def _names(self, t: Text, lang: str) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how
@@ -389,7 +405,7 @@ class Planner:
                 matches["own_indicator"] = hint
         used = set().union(*(m.positions for m in matches.values())) if matches else set()
         pieces_used = sum(1 for g in groups if g & used)
-        return matches, {w for w, positions in words.items() if positions & used}, pieces_used
+        return matches, {w for w, positions in words.items() if positions & used or not positions}, pieces_used
 
     def _unknown_words(self, t: Text, lang: str, matches: dict[str, Any]) -> list[str]:
         """Content words that neither the glossary, the cues nor a table name account for."""
@@ -403,8 +419,8 @@ class Planner:
         used = set()
         for m in matches.values():
             used |= set("".join(m.segments))
-        chunks = re.findall(r"[一-鿿]{2,}", rest)
-        return [c for c in chunks if len(set(c) - used) >= 2]
+        chunks = ("".join(ch for ch in c if ch not in used) for c in re.findall(r"[一-鿿]{2,}", rest))
+        return [c for c in chunks if len(c) >= 2]
 
     def _unanchored(self, plan: Plan) -> bool:
         """True when nothing in the plan ties the question to rows of the table."""
@@ -453,10 +469,10 @@ class Planner:
     def _exclusions(self, t: Text, lang: str) -> dict[str, list[str]]:
         """Names after "excluding" / "除了…以外": resolved like any name, then taken out of the rows."""
         out: dict[str, list[str]] = {}
-        for key in ("en", "zh"):
-            for m in t.find(self.g["exclusion"][key]):
+        for key, pattern in self.g["exclusion"].items():
+            for m in t.find(pattern):
                 sub = Text(m.group(1))
-                for kind, match in self._names(sub, detect_language(m.group(1)) if key == "en" else "zh")[0].items():
+                for kind, match in self._names(sub, "zh" if key == "zh" else detect_language(m.group(1)))[0].items():
                     out.setdefault(kind, []).extend(match.names)
         return out
 

@@ -119,7 +119,9 @@ class Text:
         t = _cn_numbers(t)
         t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
         t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
-        t = re.sub(r"(\d+(?:\.\d+)?)\s*(and|to|-|~)\s*(?=\d+(?:\.\d+)?\s*million)", r"\1 million \2 ", t)  # 1.5 and 2 million
+        # "1.5 and 2 million", "400000 to 1000000 yuan": the unit after a range belongs to both ends
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*(and|to|-|~)\s*(?=\d+(?:\.\d+)?\s*(million|yuan|rmb|元)(?![a-z]))",
+                   lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)} ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元 ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{_dec(Decimal(m.group(1)) * 10000)}万元", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*(?<!万)(?:yuan|rmb|cny|元)(?![a-z])", lambda m: f"{_dec(Decimal(m.group(1)) / 10000)} 万元", t)
