@@ -107,6 +107,11 @@ class Planner:
         self.lexicon = build_lexicon(names)
         self.corpus_text = "|".join(sorted(names | {d.name for d in corpus.departments} | set(self.indicators.names)))
         self.corpus_folded = fold(self.corpus_text)
+        # glossary terms whose Chinese stands in this table (the others are left to the lexicon)
+        self._terms = [([rf"(?<![a-z]){p}(?![a-z])" for p in sorted(term["en"], key=len, reverse=True)],
+                        [fold(z) for z in term["zh"]])
+                       for term in self.g["terms"] if any(fold(z) in self.corpus_folded for z in term["zh"])]
+        self._stop_zh = re.compile("|".join(re.escape(w) for w in sorted(self.g["stop_zh"], key=len, reverse=True)))
         unit_folded = [fold(n) for n in unit_names]
         self.department_words = {w for words in self.lexicon.values() for w in map(fold, words)
                                  if len(unit_folded) > 1 and all(w in u for u in unit_folded)}
@@ -335,16 +340,11 @@ class Planner:
         Also returns, per such English word, the query positions of its Chinese words.
         """
         rest = t.rest(soft=True)
-        stop = sorted(self.g["stop_zh"], key=len, reverse=True)
-        stop_rx = "|".join(re.escape(s) for s in stop)
-        base = fold(re.sub(stop_rx, "|", rest)) if lang == "zh" else ""
+        base = fold(self._stop_zh.sub("|", rest)) if lang == "zh" else ""
         pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
-        for term in self.g["terms"]:
-            alternatives = [fold(z) for z in term["zh"]]
-            if not any(a in self.corpus_folded for a in alternatives):
-                continue  # a glossary phrase whose Chinese is not in this table: left to the lexicon
-            for pattern in sorted(term["en"], key=len, reverse=True):
-                if t.find(rf"(?<![a-z]){pattern}(?![a-z])"):
+        for patterns, alternatives in self._terms:
+            for pattern in patterns:
+                if t.find(pattern):
                     pieces.append((alternatives, set()))
                     break
         for word, extra in self.g["zh_synonyms"].items():
