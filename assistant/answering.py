@@ -166,7 +166,7 @@ def _reconcile_lines(result: "Result", zh: bool) -> list[str]:
     return out
 
 
-def _headline(result: "Result", zh: bool) -> list[str]:
+def _headline(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]:
     """The sentences that state what was found and computed."""
     plan, figs = result.plan, {f.label: f for f in result.figures}
     n, m = len(result.rows), result.universe
@@ -200,7 +200,6 @@ def _headline(result: "Result", zh: bool) -> list[str]:
         word = ("最高" if plan.order == "desc" else "最低") if zh else ("largest" if plan.order == "desc" else "smallest")
         out.append(f"预算{word}的 {n} 个项目：" if zh else (f"The {word} project by budget:" if n == 1 else f"The {n} {word} projects by budget:"))
     elif not compute & {"count", "numbering"} and not plan.funding and "indicators" not in compute and result.rows:
-        lookup = _lookup_lines(result, zh)
         if lookup:
             out += lookup
         elif criteria:
@@ -210,7 +209,7 @@ def _headline(result: "Result", zh: bool) -> list[str]:
     return out
 
 
-def _totals(result: "Result", zh: bool) -> list[str]:
+def _totals(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]:
     figs = {f.label: f for f in result.figures}
     n = len(result.rows)
     everything = _scope_all(result)
@@ -227,7 +226,7 @@ def _totals(result: "Result", zh: bool) -> list[str]:
             out.append(f"全部 {n} 个项目支出合计 {f.value} 万元（{n} 个项目之和{note_zh}）。" if zh
                        else f"All {n} projects together: {f.value} 万元 (sum of {n} project totals{note_en}).")
         elif n == 1:
-            if not _lookup_lines(result, zh):
+            if not lookup:
                 out.append(f"预算 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
         else:
             out.append(f"合计 {f.value} 万元（{f.expression}）。" if zh else f"Combined: {f.value} 万元 ({f.expression}).")
@@ -237,7 +236,7 @@ def _totals(result: "Result", zh: bool) -> list[str]:
         same = total == claim
         out.insert(0, (f"{'是' if same else '不是'}：合计为 {figs['合计'].value} 万元" + ("。" if same else f"，不是 {claim} 万元。")) if zh
                    else (f"{'Yes' if same else 'No'}: the total is {figs['合计'].value} 万元" + ("." if same else f", not {claim} 万元.")))
-    if "总计" in figs and not _lookup_lines(result, zh):
+    if "总计" in figs and not lookup:
         f = figs["总计"]
         out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
     if "占部门合计比例" in figs:
@@ -262,7 +261,8 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
             text = ("请说得具体一些，例如：哪些项目的年度指标值是365天？" if zh
                     else "Could you be more specific? For example: Which projects target 365 service days?")
         return Answer(result.status, text, [], [], plan.language, plan.explain(), notice)
-    lines = _headline(result, zh)
+    lookup = _lookup_lines(result, zh)  # a named project's budget or a named indicator's target, said directly
+    lines = _headline(result, zh, lookup)
     if not result.rows and not set(plan.compute) & {"reconcile", "funding"}:
         lines.append("没有符合条件的项目。" if zh else "No project matches.")
     show_matched = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None
@@ -277,7 +277,7 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
         if cite and len(cite) < len(result.rows):
             rest = len(result.rows) - len(cite)
             lines.append(f"……另有 {rest} 个项目（见下表）" if zh else f"… and {rest} more (see the table)")
-    lines += _totals(result, zh)
+    lines += _totals(result, zh, lookup)
     if note:
         lines.append(note)
     text = "\n".join(lines)

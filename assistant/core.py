@@ -55,7 +55,6 @@ class Assistant:
         self._chat_model = chat_model
         self._lock = threading.Lock()
         self._planner: Planner | None = None
-        self._planner_corpus: Corpus | None = None
 
     # -- set-up ----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], encoding: str | None = None,
@@ -68,7 +67,7 @@ class Assistant:
 
     def ensure_ready(self, progress: Progress | None = None) -> bool:
         """Build the bundled sample into the default store on first use; True if it did."""
-        if self.store.exists() or Path(self.settings.store) != DEFAULT_STORE:
+        if Path(self.settings.store) != DEFAULT_STORE or self.store.exists():
             return False
         self.ingest([BUNDLED_SOURCES], progress=progress)
         return True
@@ -112,9 +111,8 @@ class Assistant:
     def planner(self) -> Planner:
         """The planner for the current records (rebuilt when the store changes)."""
         corpus = self.corpus()
-        if self._planner is None or self._planner_corpus is not corpus:
+        if self._planner is None or self._planner.corpus is not corpus:
             self._planner = Planner(corpus, self.store, self.settings, chat_model=self._chat_model)
-            self._planner_corpus = corpus
         return self._planner
 
     def ask(self, question: str, conversation: Conversation | None = None,
@@ -127,7 +125,7 @@ class Assistant:
             raise QuestionError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
         step = on_step or (lambda _name: None)
         planner = self.planner()
-        corpus = self.corpus()
+        corpus = planner.corpus
 
         def plan(q: str) -> Any:
             step("planning")

@@ -66,6 +66,7 @@ class Store:
         self._corpus: Corpus | None = None
         self._loaded_gen: str | None = None
         self._collection: Any = None
+        self._manifest: tuple[str, dict[str, Any]] | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def generation(self) -> str | None:
@@ -81,9 +82,11 @@ class Store:
         return gen is not None and (self.root / gen / "records.json").exists()
 
     def manifest(self) -> dict[str, Any]:
-        """The live generation's manifest (embedder, counts, documents)."""
+        """The live generation's manifest (embedder, counts, documents), read once per generation."""
         gen = self._require()
-        return json.loads((self.root / gen / "manifest.json").read_text(encoding="utf-8"))
+        if self._manifest is None or self._manifest[0] != gen:
+            self._manifest = (gen, json.loads((self.root / gen / "manifest.json").read_text(encoding="utf-8")))
+        return self._manifest[1]
 
     def corpus(self) -> Corpus:
         """The typed records, reloaded when another process swapped in a new generation."""
