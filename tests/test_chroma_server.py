@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ import pytest
 from assistant.config import Settings
 from assistant.core import Assistant
 from tests.fakes import HashEmbeddings
+from tests.servers import free_port
 from tests.tables import SAMPLE
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

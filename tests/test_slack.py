@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 
 from assistant.answering import Answer, CitedRow, Figure
 from assistant.config import Settings
@@ -36,6 +34,7 @@ from assistant.slack import question_text, run_socket_mode, socket_mode_handler
 from assistant.slack_blocks import MAX_BLOCKS, MAX_SECTION_CHARS, answer_messages
 from assistant.web import create_app
 
+from servers import running
 from fake_slack import BOT_USER_ID, Call, FakeSlack, FakeSocketMode
 
 pytestmark = pytest.mark.server
@@ -83,27 +82,13 @@ class ScriptedEngine:
 
 
 # -- serving and signing -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def served(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free port in a thread; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    """Serve ``app`` (lifespan on) and close its Slack bot afterwards; yields its base URL."""
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        with running(app, lifespan="auto") as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
         slack_bot = getattr(app.state, "slack_bot", None)
         if slack_bot is not None:
             slack_bot.close()

@@ -6,25 +6,23 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import openpyxl
 import pytest
-import uvicorn
 
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.sessions import ConversationStore
 from assistant.web import ScrubFilter, create_app, serve
+from servers import free_port, running
 
 pytestmark = pytest.mark.server
 
@@ -49,32 +47,6 @@ XSS_TABLE = f"""项目支出绩效目标表（含转移支付项目）
 
 
 # -- helpers shared with test_web_browser.py -----------------------------------------------------------
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def running(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free port; yields the base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def copy_store(sample_store: Path, dest: Path) -> Path:
     """A private copy of the sample store (feedback is written into the store root)."""
     shutil.copytree(sample_store, dest)
