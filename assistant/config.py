@@ -5,7 +5,7 @@ No other module reads ``os.environ``; they receive a :class:`Settings`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,10 +76,6 @@ class Settings:
             elif kind.startswith("float"):
                 values[name] = float(raw)  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
-
-    def with_store(self, store: Path | str | None) -> "Settings":
-        """A copy pointing at another store folder (``None`` keeps this one)."""
-        return self if store is None else replace(self, store=Path(store).expanduser())
 
     @property
     def llm_enabled(self) -> bool:

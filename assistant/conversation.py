@@ -2,7 +2,6 @@
 work on the rows of the previous answer."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,13 +24,11 @@ class Conversation:
 
     turns: list[Turn] = field(default_factory=list)
     max_turns: int = 20
-    updated: float = field(default_factory=time.time)
 
     def add(self, question: str, answer: "Answer") -> None:
         """Record a turn (the oldest falls off past ``max_turns``)."""
         self.turns.append(Turn(question, answer))
         del self.turns[: -self.max_turns]
-        self.updated = time.time()
 
     def last_rows(self) -> list["Project"]:
         """The project rows of the most recent answer that had any."""

@@ -77,10 +77,6 @@ class Assistant:
         self.ensure_ready()
         return self.store.corpus()
 
-    def reports(self) -> list[Report]:
-        """Validation reports of every document in the store."""
-        return [validate(d) for d in self.corpus().departments]
-
     def show(self) -> list[dict[str, Any]]:
         """Documents -> projects (with unit, total, indicators), JSON-ready."""
         out = []
