@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .answering import CitedRow, Figure
 from .planning import Plan, indicator_key
 from .records import Corpus, Indicator, Project
+from .matching import fold
 from .validation import numbering_anomaly
 
 if TYPE_CHECKING:
@@ -48,15 +49,29 @@ def _same_rows(corpus: Corpus, previous: list[Project]) -> list[Project]:
 
 
 def _indicator_filter(plan: Plan):  # type: ignore[no-untyped-def]
-    texts = set(plan.indicator_texts)
+    texts, targets = set(plan.indicator_texts), set(plan.target_texts)
     cond, quantified = plan.indicator_condition, plan.quantified
 
     def keep(ind: Indicator) -> bool:
         return ((not texts or indicator_key(ind) in texts)
+                and (not targets or fold(ind.target) in targets)
+                and (not plan.measure or counted_in(ind, plan.measure))
                 and (not plan.uncategorized or ind.category is None)
                 and (cond is None or cond.satisfied_by(ind))
                 and (quantified is None or ind.quantified == quantified))
     return keep
+
+
+def counted_in(ind: Indicator, measure: str) -> bool:
+    """Whether a target is counted in ``measure`` (50万人次 is in 人次; 120人 is not)."""
+    unit = ind.unit or ""
+    return unit == measure or (unit.endswith(measure) and unit[:-len(measure)] in ("万", "亿", "千", "百", "个"))
+
+
+def in_units(p: Project, units: list[str], proper: bool = False) -> bool:
+    """Whether a project belongs to one of ``units`` (a department's name counts for all its
+    units, unless ``proper``: the unit itself, 本级)."""
+    return p.unit in units or (not proper and p.department in units)
 
 
 def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = None) -> tuple[list[CitedRow], int]:
@@ -66,7 +81,7 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
         projects = _same_rows(corpus, conversation.last_rows())
     universe = len(projects)
     if plan.units:
-        projects = [p for p in projects if p.unit in plan.units or p.department in plan.units]
+        projects = [p for p in projects if in_units(p, plan.units, plan.unit_proper)]
     if plan.projects:
         projects = [p for p in projects if p.name in plan.projects]
     if plan.exclude_units:
@@ -75,12 +90,15 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
         projects = [p for p in projects if p.name not in plan.exclude_projects]
     if plan.all_quantified:
         projects = [p for p in projects if p.indicators and all(i.quantified for i in p.indicators)]
+    if plan.indicator_count is not None:
+        projects = [p for p in projects if plan.indicator_count.holds(Decimal(len(p.indicators)))]
     if plan.withheld is not None:
         projects = [p for p in projects if p.withheld == plan.withheld]
     if plan.amount_condition is not None:
         projects = [p for p in projects if plan.amount_condition.holds(p.total)]
     rows: list[CitedRow] = []
-    by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None or plan.uncategorized)
+    by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None or plan.uncategorized
+                        or plan.target_texts or plan.measure)
     keep = _indicator_filter(plan)
     for p in projects:
         if "numbering" in plan.compute:
@@ -124,6 +142,11 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
     if plan.status != "answer":
         return Result(plan, "not_found" if plan.status == "not_found" else "needs_clarification", corpus=corpus)
     rows, universe = select(plan, corpus, conversation)
+    if not rows and plan.unknown and _names_only(plan):
+        # "the Terracotta Warriors museum renovation project": the museum and 修缮 are in the table,
+        # but no row is both, and other words name nothing: the table does not hold the thing asked about
+        plan = plan.model_copy(update={"status": "not_found", "reason": " ".join(plan.unknown)})
+        return Result(plan, "not_found", corpus=corpus)
     result = Result(plan, "answered", rows, universe=universe, corpus=corpus)
     totals = [r.project.total for r in rows]
     total = sum(totals, ZERO)
@@ -163,10 +186,14 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
             label = " + ".join(FUNDING_LABEL[k] for k in plan.funding)
             add(Figure(f"{label} 占比", str(pct), "%", f"{money(part)} ÷ {money(base)} × 100"))
     elif "share" in compute and rows:
-        base = _department_total(corpus, rows)
+        if plan.share_of:
+            base = sum((p.total for p in corpus.projects() if in_units(p, plan.share_of)), ZERO)
+            label = f"占{'、'.join(plan.share_of)}合计比例"
+        else:
+            base, label = _department_total(corpus, rows), "占部门合计比例"
         if base:
             pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
-            add(Figure("占部门合计比例", str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
+            add(Figure(label, str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
     if plan.order_by == "indicators":
         for r in rows:
             n = len(r.project.indicators)
@@ -176,6 +203,14 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
         for p, ind in shown[:8]:
             add(Figure(ind.name, plain(ind.value), ind.unit or "", f"年度指标值：{ind.target}（{p.name}）"))  # type: ignore[arg-type]
     return result
+
+
+def _names_only(plan: Plan) -> bool:
+    """Whether the plan picks rows by names alone (no condition, no review cue)."""
+    return bool(plan.units or plan.projects or plan.indicator_texts) and not (
+        plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
+        or plan.funding or plan.all_quantified or plan.uncategorized or plan.target_texts or plan.measure
+        or plan.indicator_count or plan.follow_up or set(plan.compute) & {"reconcile", "numbering"})
 
 
 def _department_total(corpus: Corpus, rows: list[CitedRow]) -> Decimal:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from .lexicon import build_lexicon, english_key
 from .matching import NameIndex, claimed_by, fold, mask, resolve
-from .questions import Condition, Text, detect_language, read_conditions, read_rank
+from .questions import Condition, Text, small_number, detect_language, read_conditions, read_rank
 from .records import Corpus, Indicator
 
 if TYPE_CHECKING:
@@ -48,6 +48,11 @@ class Plan(BaseModel):
     amount_condition: Condition | None = None
     withheld: bool | None = None
     quantified: bool | None = None
+    target_texts: list[str] = Field(default_factory=list, description="target values asked for word for word (稳步提升)")
+    measure: str | None = Field(None, description="the unit a target is counted in (人次, 亩), with no number")
+    indicator_count: Condition | None = Field(None, description="how many indicators a project has (只设了两条指标)")
+    unit_proper: bool = Field(False, description="the unit itself (本级), not the department of the same name")
+    share_of: list[str] = Field(default_factory=list, description="units whose total is the base of a share (else the department)")
     all_quantified: bool = Field(False, description="every indicator of the project is quantified")
     uncategorized: bool = Field(False, description="an indicator has no category")
     exclude_units: list[str] = Field(default_factory=list)
@@ -103,6 +108,10 @@ class Planner:
                                     generic, preferred_after="：")
         self.years = {d.year for d in corpus.departments if d.year}
         self.measures = self._measures()
+        # targets that are words, not numbers (稳步提升, 平稳有序运转): a question may quote them
+        self.word_targets = sorted({fold(i.target) for _, i in corpus.indicators()
+                                    if i.target and len(fold(i.target)) >= 2 and not re.search(r"\d", i.target)},
+                                   key=len, reverse=True)
         names = unit_names | set(self.projects.names) | {i.name for _, i in corpus.indicators()}
         self.lexicon = build_lexicon(names, self.g["parts"])
         self.corpus_text = "|".join(sorted(names | {d.name for d in corpus.departments} | set(self.indicators.names)))
@@ -175,9 +184,13 @@ class Planner:
         for scope in self.g["out_of_scope"]:
             if t.has(scope["zh"] + scope["en"], consume=False):
                 plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
+        share_of = self._share_base(t, lang)
+        plan.indicator_count = self._indicator_count(t)
+        plan.target_texts = self._target_texts(t)
         rank = read_rank(t)
         if rank:
             plan.order, plan.limit, plan.offset = rank  # type: ignore[assignment]
+        plan.measure = self._measure(t)
         conditions = read_conditions(t, self.measures)
         plan.funding = [k for k in ("special", "other", "fiscal") if t.has(self.g["funding"][k])]  # type: ignore[misc]
         cue = self._read_cues(t)
@@ -189,6 +202,8 @@ class Planner:
             matches = {}  # "有几个项目的信息没有公开": the cue is the question; 信息 is not a name here
         self._place_names(plan, matches, cue)
         plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
+        plan.share_of = share_of
+        plan.unit_proper = bool(plan.units) and cue["unit_proper"]
         for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
             self._place_condition(cond, plan, cue["budget"])
         if plan.amount_condition and plan.amount_condition.op == "=" and cue["sum"] and not plan.projects:
@@ -236,6 +251,7 @@ class Planner:
                                or t.has([re.escape(w) for w in cues["follow_up_weak_en"]], consume=False)
                                or bool(re.match(r"\s*(?:" + "|".join(cues["follow_up_start"]) + ")", t.text)))
         c["global_scope"] = t.has(cues["global_scope"], consume=False)
+        c["unit_proper"] = t.has(cues["unit_proper"])
         return c
 
     def _fits(self, matches: dict[str, Any], cue: dict[str, bool], funding: list[str]) -> bool:
@@ -274,7 +290,7 @@ class Planner:
         compute = [k for k in ("reconcile", "numbering", "count", "average") if cue[k]]
         if plan.funding and not (plan.projects or plan.units or plan.indicator_texts):
             compute.append("funding")
-        if cue["share"]:
+        if cue["share"] or plan.share_of:
             compute += ["sum", "share"]
         # "一共有多少个项目" counts; "有几个项目…，预算加起来多少" counts and sums
         if cue["sum"] and "sum" not in compute and not cue["reconcile"] and (not cue["count"] or cue["money"]):
@@ -303,6 +319,7 @@ class Planner:
             return plain and ((set(matches) == {"unit"} and unknown_chars >= 4)
                               or (len(matches) == 1 and best <= 2 and unknown_chars >= 3))
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
+                          or plan.measure or plan.target_texts or plan.indicator_count
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
                           or set(plan.compute) & {"reconcile", "numbering"})
         # English words that neither the glossary nor this table's dictionary words know at all
@@ -313,6 +330,64 @@ class Planner:
         return bool(weak and foreign) or outnumbered
 
     # -- pieces ----------------------------------------------------------------------------
+    def _share_base(self, t: Text, lang: str) -> list[str]:
+        """"占发展中心总预算的比例", "as a share of the museum's budget": the unit a share is of.
+        Its words are taken out of the question; the department (the default base) is not a unit here."""
+        for pattern in self.g["share_base"][lang]:
+            for m in t.find(pattern, consume=False):
+                sub = Text(m.group(1))
+                if sub.has(self.g["cues"]["department"], consume=False):
+                    continue
+                units = self._names(sub, lang)[0].get("unit")
+                if units:
+                    t.consume(m.start(1), m.end(1))
+                    return units.names
+        return []
+
+    def _indicator_count(self, t: Text) -> Condition | None:
+        """"只设了两条绩效指标", "projects with more than 4 indicators": a condition on how many."""
+        num = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+        ops = {"≥": r"不少于|至少|不低于|at least|no fewer than|no less than|a minimum of",
+               "≤": r"不多于|不超过|至多|at most|no more than|a maximum of|up to",
+               ">": r"多于|超过|大于|more than|over|above", "<": r"少于|不到|低于|fewer than|less than|under|below"}
+        suffix = {"≥": r"及以上|或以上|以上|or more|and above|\+", "≤": r"及以下|或以下|以下|or fewer|or less"}
+        before = "|".join(f"(?P<{n}>{w})" for n, w in zip(("ge", "le", "gt", "lt"), ops.values()))
+        after = "|".join(f"(?P<s{n}>{w})" for n, w in zip(("ge", "le"), suffix.values()))
+        rx = (rf"(?:(?:{before})\s*)?(?<![第\d.]){num}\s*(?:条|个|项)?\s*(?:绩效)?(?:performance\s+)?(?:指标|indicators?)(?:\s*(?:{after}))?"
+              r"(?!值|名称|内容|类别)")
+        for m in t.find(rx):
+            if re.match(r"\d", m.group(5) or "") and not re.search(r"条|个|项|indicator", m.group(0)):
+                continue
+            n = small_number(m.group(5))
+            if n is None:
+                continue
+            op = next((o for o, g in zip(("≥", "≤", ">", "<", "≥", "≤"), ("ge", "le", "gt", "lt", "sge", "sle")) if m.group(g)), "=")
+            return Condition(op=op, value=Decimal(n))  # type: ignore[arg-type]
+        return None
+
+    def _target_texts(self, t: Text) -> list[str]:
+        """Target values written out in the question ("literally reads 稳步提升", "指标值为“不断优化”"):
+        words of four characters or more, or quoted, that are a whole target of the table."""
+        found = []
+        for target in self.word_targets:
+            quoted = re.search(rf"[“\"「『‘']{re.escape(target)}[”\"」』’']", t.text)
+            if len(target) < 4 and not quoted:
+                continue
+            for m in t.find(re.escape(target)):
+                found.append(target)
+        return list(dict.fromkeys(found))
+
+    def _measure(self, t: Text) -> str | None:
+        """"targets measured in 人次", "按人次设定的指标", "面积以亩计": the unit a target is counted in."""
+        unit_rx = "|".join(f"(?:{p})" for p, _ in self.measures)
+        for pattern in self.g["measure_cues"]:
+            for m in t.find(pattern.replace("UNIT", f"({unit_rx})")):
+                raw = next(g for g in m.groups() if g)
+                unit = next((u for p, u in self.measures if re.fullmatch(p, raw)), raw)
+                t.has([rf"[(（]\s*(?:{p})\s*[)）]" for p, u in self.measures if u == unit])  # "person-times (人次)": said twice
+                return unit
+        return None
+
     def _places(self, t: Text, plan: Plan) -> None:
         """A city the tables do not mention (深圳市外办, Shanghai's office) is another department."""
         for en, zh in self.g["cities"].items():
@@ -466,6 +541,7 @@ class Planner:
     def _unanchored(self, plan: Plan) -> bool:
         """True when nothing in the plan ties the question to rows of the table."""
         return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld is not None or plan.quantified is not None
+                    or plan.measure or plan.target_texts or plan.indicator_count
                     or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
                     or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
                     or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})

@@ -69,7 +69,7 @@ _CN_DIGIT = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 
 _EN_DIGIT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
-def _small_number(token: str) -> int | None:
+def small_number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
     if token in _EN_DIGIT:
@@ -91,7 +91,7 @@ def _dec(x: Decimal) -> str:
     return format(x.normalize(), "f")
 
 
-_CN_RUN = re.compile(r"(?<![哪每这那某任同唯统第])([零〇一二两三四五六七八九十百千万亿]+)(?=万元|元|个|项|天|人次|次|场|批|家|%|名|位)")
+_CN_RUN = re.compile(r"(?<![哪每这那某任同唯统第])([零〇一二两三四五六七八九十百千万亿]+)(?=万元|元|个|项|条|天|人次|次|场|批|家|%|名|位)")
 
 
 def _cn_numbers(text: str) -> str:
@@ -168,7 +168,7 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
                       (r"(second|third|fourth|fifth|2nd|3rd|4th|5th)[- ](?:highest|largest|biggest|most expensive)", "desc"),
                       (r"(second|third|fourth|fifth|2nd|3rd|4th|5th)[- ](?:lowest|smallest|cheapest)", "asc")):
         for m in t.find(rx):
-            n = ordinal.get(m.group(1)) or _small_number(m.group(1))
+            n = ordinal.get(m.group(1)) or small_number(m.group(1))
             if n:
                 return order, 1, n - 1
     for rx, order in (
@@ -180,7 +180,7 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
         (rf"{num}\s+(?:smallest|lowest|cheapest|least expensive)", "asc"),
     ):
         for m in t.find(rx):
-            n = _small_number(m.group(1))
+            n = small_number(m.group(1))
             if n:
                 return order, n, 0
     return None

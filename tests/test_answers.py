@@ -119,3 +119,70 @@ def test_a_year_range_inside_a_project_name_is_a_name(assistant):
     answer = assistant.ask("How much money is set aside for the foreign affairs office's 2024-2025 IT operations and maintenance?")
     assert names(answer) == [("中共广州市委外事工作委员会办公室2024-2025年信息化运维项目", "44.01")]
     assert assistant.ask("2025年外办的项目支出预算是多少？").status == "not_found"
+
+
+def test_projects_with_a_given_number_of_indicators(assistant):
+    answer = assistant.ask("哪些项目只设了两条绩效指标？")
+    assert names(answer) == [("广州国际交流合作中心运行与管理服务项目", "550.00"),
+                             ("机构运行辅助经费", "160.00"), ("机构运行辅助经费", "41.00")]
+    more = assistant.ask("Which projects have at least 5 indicators?")
+    assert all(len(r.project.indicators) >= 5 for r in more.rows) and more.rows
+
+
+def test_a_target_value_quoted_word_for_word_is_matched_exactly(assistant):
+    answer = assistant.ask("Which projects have an indicator whose target value literally reads 稳步提升?")
+    assert {r.project.name for r in answer.rows} == {
+        "全球市长论坛暨广州国际城市创新奖系列活动项目", "广州国际城市创新奖运行与管理服务项目", "广州国际交流合作中心运行与管理服务项目"}
+    assert all(m.endswith("稳步提升") for r in answer.rows for m in r.matched)
+
+
+def test_targets_counted_in_a_unit_of_measure_without_a_number(assistant):
+    answer = assistant.ask("Which projects have a target measured in person-times (人次)?")
+    assert answer.rows and all("人次" in m for r in answer.rows for m in r.matched)
+    assert "时代地产业务管理运行经费" in {r.project.name for r in answer.rows}  # 900人次以上
+
+
+def test_share_of_a_unit_is_taken_over_that_unit_for_the_previous_row(assistant):
+    convo = Conversation()
+    assistant.ask("驻外办事处项目设了哪些绩效指标？", conversation=convo)
+    answer = assistant.ask("它的预算占发展中心总预算的比例是多少？", conversation=convo)
+    assert names(answer) == [("驻外办事处项目", "180.00")]
+    share = [f for f in answer.figures if f.unit == "%"]
+    assert [(f.value, f.expression) for f in share] == [("74.38", "180.00 ÷ 242.00 × 100")]
+
+
+def test_the_unit_itself_excludes_its_subordinate_units(assistant):
+    answer = assistant.ask("外办本级预算最低的两个项目是哪两个？")
+    assert names(answer) == [("中共广州市委外事工作委员会办公室2024-2025年信息化运维项目", "44.01"), ("审计及内部控制项目", "40.00")]
+
+
+def _other(tmp_path_factory, folder):
+    from pathlib import Path
+
+    from assistant.config import Settings
+    from assistant.core import Assistant
+
+    other = Assistant(Settings.load(env={}, store=tmp_path_factory.mktemp(folder)))
+    other.ingest([Path(__file__).parent / "gold" / folder])
+    return other
+
+
+def test_a_unit_and_a_thing_the_table_does_not_have_is_not_found(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_culture")
+    assert other.ask("What is the budget for the Terracotta Warriors museum renovation project?").status == "not_found"
+
+
+def test_english_words_in_a_row_reach_a_compound_chinese_name(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_agriculture")
+    station = other.ask("Which projects does the agricultural technology extension station run?")  # 推广站
+    assert len(station.rows) == 4 and {r.project.unit for r in station.rows} == {"南京市农业技术推广站"}
+    seed = other.ask("How much is budgeted for the seed industry project?")  # 种 seed + 业 industry
+    assert names(seed) == [("种业振兴专项资金", "480.00")]
+
+
+@pytest.mark.parametrize("question", [
+    "Break down the overseas offices project budget by country: how much does each office get?",
+    "驻外办事处项目按国家分别安排了多少钱？",
+])
+def test_breakdowns_below_a_project_are_not_found(assistant, question):
+    assert assistant.ask(question).status == "not_found"

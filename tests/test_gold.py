@@ -35,12 +35,14 @@ def check(report):
 
 
 @pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl", "blind_sample.jsonl",
-                                  "blind4_sample.jsonl", "blind5_sample.jsonl", "blind6_sample.jsonl"])
+                                  "blind4_sample.jsonl", "blind5_sample.jsonl", "blind6_sample.jsonl",
+                                  "blind7_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
 
-@pytest.mark.parametrize("folder", ["other_dept", "other_dept_health", "other_dept_transport", "other_dept_civil", "other_dept_ecology"])
+@pytest.mark.parametrize("folder", ["other_dept", "other_dept_health", "other_dept_transport", "other_dept_civil",
+                                    "other_dept_ecology", "other_dept_agriculture", "other_dept_culture"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
