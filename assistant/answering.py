@@ -92,6 +92,14 @@ def _criteria(result: "Result", zh: bool) -> str:
         parts.append("项目不宜公开" if zh else "withheld, 项目不宜公开")
     if plan.quantified is False:
         parts.append("含未量化指标" if zh else "with an indicator that is not quantified")
+    if plan.target_texts:
+        parts.append(("指标值为 " if zh else "target reads ") + "、".join(plan.target_texts))
+    if plan.measure:
+        parts.append(f"指标以{plan.measure}计" if zh else f"target counted in {plan.measure}")
+    if plan.indicator_count:
+        parts.append(("指标条数 " if zh else "number of indicators ") + plan.indicator_count.describe("zh" if zh else "en"))
+    if plan.unit_proper:
+        parts.append("单位本级" if zh else "the unit itself")
     if plan.follow_up:
         parts.append("上一个回答中的项目" if zh else "the projects of the previous answer")
     return "；".join(parts) if zh else "; ".join(parts)
@@ -214,6 +222,14 @@ def _totals(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]:
     n = len(result.rows)
     everything = _scope_all(result)
     out = []
+    if "差额" in figs and n == 2:
+        big, small = sorted((r.project for r in result.rows), key=lambda p: p.total, reverse=True)
+        f = figs["差额"]
+        out.append(f"{big.name}（{big.unit}，{big.total} 万元）比{small.name}（{small.unit}，{small.total} 万元）多 {f.value} 万元（{f.expression}）。" if zh
+                   else f"{big.name} ({big.unit}, {big.total} 万元) gets {f.value} 万元 more than {small.name} ({small.unit}, {small.total} 万元) ({f.expression}).")
+    if "平均指标数" in figs:
+        f = figs["平均指标数"]
+        out.append(f"{n} 个项目平均每个有 {f.value} 个绩效指标（{f.expression}）。" if zh else f"On average {f.value} indicators per project ({f.expression}).")
     if "平均" in figs:
         f = figs["平均"]
         out.append(f"{n} 个项目的平均预算为 {f.value} 万元（{f.expression}）。" if zh else f"Average budget over {n} projects: {f.value} 万元 ({f.expression}).")
@@ -239,6 +255,10 @@ def _totals(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]:
     if "总计" in figs and not lookup:
         f = figs["总计"]
         out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
+    for f in result.figures:
+        if f.label.startswith("占") and f.label.endswith("合计比例") and f.label != "占部门合计比例":
+            unit = f.label[1:-len("合计比例")]
+            out.append(f"占{unit}项目合计的 {f.value}%（{f.expression}）。" if zh else f"Share of {unit}'s total: {f.value}% ({f.expression}).")
     if "占部门合计比例" in figs:
         f = figs["占部门合计比例"]
         out.append(f"占部门项目支出合计的 {f.value}%（{f.expression}）。" if zh

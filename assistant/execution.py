@@ -169,10 +169,17 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
             add(Figure(FUNDING_LABEL[key], money(s), "万元", f"Σ {FUNDING_LABEL[key]} over {len(rows)} projects"))
         if len(parts) > 1:
             add(Figure(" + ".join(FUNDING_LABEL[k] for k in plan.funding), money(sum(parts, ZERO)), "万元", " + ".join(money(x) for x in parts)))
-    if "average" in compute and rows:
+    if "average" in compute and rows and plan.subject == "indicators":
+        n = sum(len(r.project.indicators) for r in rows)
+        avg = (Decimal(n) / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
+        add(Figure("平均指标数", money(avg), "个", f"{n} indicators ÷ {len(rows)} projects"))
+    elif "average" in compute and rows:
         avg = (total / len(rows)).quantize(CENT, rounding=ROUND_HALF_UP)
         add(Figure("平均", money(avg), "万元", f"{money(total)} ÷ {len(rows)}"))
-    wants_sum = "reconcile" not in compute and ("sum" in compute or "share" in compute or (len(rows) > 1 and not compute & {"count", "average"}))
+    if "compare" in compute and len(rows) == 2:
+        big, small = sorted((r.project for r in rows), key=lambda p: p.total, reverse=True)
+        add(Figure("差额", money(big.total - small.total), "万元", f"{money(big.total)} − {money(small.total)}"))
+    wants_sum = not compute & {"reconcile", "compare"} and ("sum" in compute or "share" in compute or (len(rows) > 1 and not compute & {"count", "average"}))
     if wants_sum and rows and not (plan.funding and "sum" in compute and "share" not in compute):
         add(Figure("合计", money(total), "万元", " + ".join(money(t) for t in totals) if len(rows) > 1 else f"{rows[0].project.name} 总计"))
     elif len(rows) == 1 and not compute & {"count", "average", "reconcile", "funding"} and not plan.funding:
@@ -186,14 +193,16 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
             label = " + ".join(FUNDING_LABEL[k] for k in plan.funding)
             add(Figure(f"{label} 占比", str(pct), "%", f"{money(part)} ÷ {money(base)} × 100"))
     elif "share" in compute and rows:
+        bases = []
         if plan.share_of:
-            base = sum((p.total for p in corpus.projects() if in_units(p, plan.share_of)), ZERO)
-            label = f"占{'、'.join(plan.share_of)}合计比例"
-        else:
-            base, label = _department_total(corpus, rows), "占部门合计比例"
-        if base:
-            pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
-            add(Figure(label, str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
+            unit_total = sum((p.total for p in corpus.projects() if in_units(p, plan.share_of, plan.share_proper)), ZERO)
+            bases.append((f"占{'、'.join(plan.share_of)}{'本级' if plan.share_proper else ''}合计比例", unit_total))
+        if not plan.share_of or plan.share_department:
+            bases.append(("占部门合计比例", _department_total(corpus, rows)))
+        for label, base in bases:
+            if base:
+                pct = (total / base * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+                add(Figure(label, str(pct), "%", f"{money(total)} ÷ {money(base)} × 100"))
     if plan.order_by == "indicators":
         for r in rows:
             n = len(r.project.indicators)

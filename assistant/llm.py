@@ -57,6 +57,11 @@ class LLMPlan(BaseModel):
     order: Literal["desc", "asc"] | None = None
     limit: int | None = None
     follow_up: bool = False
+    target_texts: list[str] = Field(default_factory=list)
+    measure: str | None = None
+    indicator_count: LLMCondition | None = None
+    unit_proper: bool = False
+    share_of_units: list[str] = Field(default_factory=list)
 
 
 def _prompt(name: str) -> str:
@@ -116,6 +121,7 @@ class LLMPlanner:
 
     def to_plan(self, question: str, raw: LLMPlan, conversation: "Conversation | None", planner: "Planner") -> "Plan":
         """The model's plan in the engine's terms; names that match nothing make it not_found."""
+        from .matching import fold
         from .planning import Condition, Plan, detect_language
 
         plan = Plan(question=question, language=detect_language(question), source="llm")
@@ -129,6 +135,8 @@ class LLMPlanner:
         unresolved += missing
         plan.exclude_units, _ = planner.resolve_names(raw.exclude_units, "unit")
         plan.exclude_projects, _ = planner.resolve_names(raw.exclude_projects, "project")
+        plan.share_of, missing = planner.resolve_names(raw.share_of_units, "unit")
+        unresolved += missing
         plan.indicator_texts, missing = planner.resolve_names(raw.indicator_concepts, "indicator")
         unresolved += missing
         plan.terms = raw.units + raw.projects + raw.indicator_concepts
@@ -142,6 +150,11 @@ class LLMPlanner:
         plan.subject, plan.withheld, plan.quantified = raw.subject, raw.withheld, raw.quantified
         plan.all_quantified, plan.uncategorized, plan.funding = raw.all_quantified, raw.uncategorized, raw.funding
         plan.order, plan.limit = raw.order, raw.limit
+        # a quoted target must be one of the table's; a unit of measure is taken as the model gives it
+        plan.target_texts = [w for w in (fold(x) for x in raw.target_texts) if w in planner.word_targets]
+        plan.measure, plan.unit_proper = raw.measure or None, raw.unit_proper and bool(plan.units)
+        if raw.indicator_count is not None:
+            plan.indicator_count = Condition(op=raw.indicator_count.op, value=Decimal(str(raw.indicator_count.value)))
         if plan.order and "top" not in plan.compute:
             plan.compute.append("top")
         plan.follow_up = raw.follow_up and bool(conversation and conversation.last_rows())

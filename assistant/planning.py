@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .index import Store
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.json"
-Compute = Literal["list", "sum", "count", "average", "share", "top", "reconcile", "numbering", "indicators", "funding"]
+Compute = Literal["list", "sum", "count", "average", "share", "top", "reconcile", "numbering", "indicators", "funding", "compare"]
 
 
 class Plan(BaseModel):
@@ -53,6 +53,8 @@ class Plan(BaseModel):
     indicator_count: Condition | None = Field(None, description="how many indicators a project has (只设了两条指标)")
     unit_proper: bool = Field(False, description="the unit itself (本级), not the department of the same name")
     share_of: list[str] = Field(default_factory=list, description="units whose total is the base of a share (else the department)")
+    share_proper: bool = Field(False, description="the share is of the unit itself (本级)")
+    share_department: bool = Field(False, description="the department's share is asked too")
     all_quantified: bool = Field(False, description="every indicator of the project is quantified")
     uncategorized: bool = Field(False, description="an indicator has no category")
     exclude_units: list[str] = Field(default_factory=list)
@@ -178,13 +180,19 @@ class Planner:
         plan = Plan(question=question, language=lang)
         t.has(self.g["cues"]["any"])  # "at least one indicator" means "any", not a number or an order
         excluded = self._exclusions(t, lang)
+        if excluded.pop("disclosed", None):
+            plan.withheld = False
         t.has(self.g["cues"]["examples"])  # "（比如产出指标、效益指标）" illustrates, it does not filter
         self._years(t, plan)
         self._places(t, plan)
         for scope in self.g["out_of_scope"]:
-            if t.has(scope["zh"] + scope["en"], consume=False):
+            hits = [m.group() for p in scope["zh"] + scope["en"]
+                    for m in t.find(rf"(?<![a-z]){p}(?![a-z])" if re.match(r"[a-z%(]", p) else p, consume=False)]
+            if scope.get("unless_in_table"):
+                hits = [h for h in hits if fold(h) not in self.corpus_folded]  # 住宿费 may be a project of its own
+            if hits:
                 plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
-        share_of = self._share_base(t, lang)
+        self._share_base(t, lang, plan)
         plan.indicator_count = self._indicator_count(t)
         plan.target_texts = self._target_texts(t)
         rank = read_rank(t)
@@ -193,31 +201,34 @@ class Planner:
         plan.measure = self._measure(t)
         conditions = read_conditions(t, self.measures)
         plan.funding = [k for k in ("special", "other", "fiscal") if t.has(self.g["funding"][k])]  # type: ignore[misc]
+        comparing = t.has(self.g["cues"]["compare"])  # "比外事宣传项目多多少", "by how much": two projects
         cue = self._read_cues(t)
 
-        matches, translated, pieces_used = self._names(t, lang)
+        matches, translated, pieces_used = self._names(t, lang, comparing)
         structural = plan.funding or any(cue[k] for k in ("withheld", "disclosed", "unquantified", "all_quantified",
                                                           "uncategorized", "numbering", "reconcile"))
         if structural and matches and max(m.score for m in matches.values()) <= 2 and not self._fits(matches, cue, plan.funding):
             matches = {}  # "有几个项目的信息没有公开": the cue is the question; 信息 is not a name here
         self._place_names(plan, matches, cue)
         plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
-        plan.share_of = share_of
         plan.unit_proper = bool(plan.units) and cue["unit_proper"]
         for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
             self._place_condition(cond, plan, cue["budget"])
         if plan.amount_condition and plan.amount_condition.op == "=" and cue["sum"] and not plan.projects:
             plan.claim, plan.amount_condition = plan.amount_condition.value, None  # "is the total 4005.30?"
-        plan.withheld = True if cue["withheld"] else (False if cue["disclosed"] else None)
+        plan.withheld = True if cue["withheld"] else (False if cue["disclosed"] or plan.withheld is False else None)
         plan.quantified = False if cue["unquantified"] else None
         plan.all_quantified, plan.uncategorized = cue["all_quantified"], cue["uncategorized"]
         plan.follow_up = bool(conversation and conversation.last_rows()) and (
             cue["follow_up"] or ((cue["weak_follow_up"] or not cue["global_scope"]) and self._unanchored(plan)))
-        plan.subject = "indicators" if cue["count_indicators"] else "projects"
+        plan.subject = "indicators" if cue["count_indicators"] or cue["average_indicators"] else "projects"
         if cue["desc"] or cue["asc"] or plan.limit:
             plan.order = plan.order or ("asc" if cue["asc"] and not cue["desc"] else "desc")
             plan.limit = plan.limit or 1
             plan.order_by = "indicators" if cue["most_indicators"] else "total"
+        cue["compare"] = comparing
+        if comparing:
+            plan.order, plan.limit = None, None  # "which is bigger, and by how much": both rows, and the difference
         plan.compute = self._computations(plan, cue)  # type: ignore[assignment]
         plan.unknown = [w for w in self._unknown_words(t, lang, matches) if w not in translated]
         if plan.status == "answer" and self._needs_semantic(plan):
@@ -234,6 +245,8 @@ class Planner:
         c["disclosed"] = not c["withheld"] and t.has(cues["disclosed"])
         for key in ("all_quantified", "uncategorized", "unquantified", "numbering", "reconcile", "share", "average"):
             c[key] = t.has(cues[key])
+        c["average_indicators"] = t.has(cues["average_indicators"])
+        c["average"] = c["average"] or c["average_indicators"]
         c["count"] = bool(t.find(_COUNT))
         c["listing_indicators"] = t.has(cues["indicators"], consume=False)
         c["sum"] = t.has(cues["sum"])
@@ -287,7 +300,7 @@ class Planner:
     @staticmethod
     def _computations(plan: Plan, cue: dict[str, bool]) -> list[str]:
         """What to compute over the rows, from the cues and what the plan already holds."""
-        compute = [k for k in ("reconcile", "numbering", "count", "average") if cue[k]]
+        compute = [k for k in ("reconcile", "numbering", "count", "average", "compare") if cue[k]]
         if plan.funding and not (plan.projects or plan.units or plan.indicator_texts):
             compute.append("funding")
         if cue["share"] or plan.share_of:
@@ -316,8 +329,12 @@ class Planner:
             best = max(m.score for m in matches.values()) if matches else 0
             # "民政局办公楼的租金": a unit and words that name nothing of it; "马拉松赛事保障经费": one
             # weak word of a name the table does not have
+            # "电动自行车产品质量监督抽查项目": pieces of several names (品质量, 监督抽), and a long run of
+            # words that name nothing: a project the table does not have
+            longest = max(map(len, plan.unknown), default=0)
             return plain and ((set(matches) == {"unit"} and unknown_chars >= 4)
-                              or (len(matches) == 1 and best <= 2 and unknown_chars >= 3))
+                              or (len(matches) == 1 and best <= 2 and unknown_chars >= 3)
+                              or (set(matches) == {"project"} and best <= 3 and longest >= 5))
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
                           or plan.measure or plan.target_texts or plan.indicator_count
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
@@ -326,23 +343,30 @@ class Planner:
         foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon]
         best = max(m.score for m in matches.values()) if matches else 0
         weak = only_names and len(matches) == 1 and best <= 2
+        written_out = "unit" in matches and any(fold(n) in fold(plan.question) for n in matches["unit"].names)
+        if (only_names and set(matches) == {"unit"} and not written_out and foreign and len(plan.unknown) >= 2
+                and plan.compute in (["list"], ["sum"])):
+            return True  # "the Terracotta Warriors museum renovation project": a unit, and a thing it does not have
         outnumbered = only_names and best <= 3 and len(foreign) >= 2 and len(foreign) > pieces_used
         return bool(weak and foreign) or outnumbered
 
     # -- pieces ----------------------------------------------------------------------------
-    def _share_base(self, t: Text, lang: str) -> list[str]:
-        """"占发展中心总预算的比例", "as a share of the museum's budget": the unit a share is of.
-        Its words are taken out of the question; the department (the default base) is not a unit here."""
+    def _share_base(self, t: Text, lang: str, plan: Plan) -> None:
+        """"占发展中心总预算的比例", "as a share of the museum's budget": the unit a share is of
+        (``share_of``; 本级: the unit itself), and whether the department's share is asked too.
+        The unit's words are taken out of the question."""
         for pattern in self.g["share_base"][lang]:
             for m in t.find(pattern, consume=False):
                 sub = Text(m.group(1))
                 if sub.has(self.g["cues"]["department"], consume=False):
+                    plan.share_department = True
                     continue
-                units = self._names(sub, lang)[0].get("unit")
-                if units:
+                proper = sub.has(self.g["cues"]["unit_proper"])
+                query, _, spans, _ = self._query(sub, lang)
+                units = self.units.best(query, 2, spans)
+                if units and not plan.share_of:
                     t.consume(m.start(1), m.end(1))
-                    return units.names
-        return []
+                    plan.share_of, plan.share_proper = units.names, proper
 
     def _indicator_count(self, t: Text) -> Condition | None:
         """"只设了两条绩效指标", "projects with more than 4 indicators": a condition on how many."""
@@ -381,7 +405,7 @@ class Planner:
         """"targets measured in 人次", "按人次设定的指标", "面积以亩计": the unit a target is counted in."""
         unit_rx = "|".join(f"(?:{p})" for p, _ in self.measures)
         for pattern in self.g["measure_cues"]:
-            for m in t.find(pattern.replace("UNIT", f"({unit_rx})")):
+            for m in t.find(pattern.replace("UNIT", f"[“\"「『‘']?({unit_rx})[”\"」』’']?")):
                 raw = next(g for g in m.groups() if g)
                 unit = next((u for p, u in self.measures if re.fullmatch(p, raw)), raw)
                 t.has([rf"[(（]\s*(?:{p})\s*[)）]" for p, u in self.measures if u == unit])  # "person-times (人次)": said twice
@@ -447,7 +471,11 @@ class Planner:
         words: list[tuple[str, int]] = []  # English words looked up in the lexicon, and their piece
         if lang == "en":
             leftover = t.rest(soft=True)
-            latin = [w for w in re.findall(r"[a-z0-9][a-z0-9&.-]*", leftover) if len(w) >= 3 and w not in self.g["stop_en"]]
+            # a unit of measure read with its number ("0 incidents") names no indicator; a year range
+            # inside a name ("2024-2025") still does
+            latin = [m.group() for m in re.finditer(r"[a-z0-9][a-z0-9&.-]*", leftover)
+                     if len(m.group()) >= 3 and m.group() not in self.g["stop_en"]
+                     and not (m.group().isalpha() and m.start() in t.soft)]
             cjk = [c for c in re.findall(r"[一-鿿()（）\d-]{2,}", leftover) if re.search(r"[一-鿿]", c)]
             pieces += [([fold(w)], set()) for w in latin + cjk]
             # "high-standard" is looked up as "high" and "standard"
@@ -455,7 +483,7 @@ class Planner:
             seen: dict[tuple[str, ...], int] = {}
             # words in a row may name one Chinese word ("seed industry" -> 种业, "extension station" -> 推广站)
             for run in re.findall(r"[a-z]+(?:[ -][a-z]+)+", t.rest()):  # units of measure ("365 service days") are not words of a run
-                run_words = run.replace("-", " ").split()
+                run_words = [w if w not in self.g["stop_en"] else "" for w in run.replace("-", " ").split()]
                 for first, last, chinese in self.lexicon.compounds(run_words, self.corpus_folded):
                     compound = tuple(c for c in chinese if c not in self.department_words)
                     if not compound:
@@ -490,11 +518,13 @@ class Planner:
             positions.setdefault(w, set()).update(groups[k] if k >= 0 else set())
         return query, groups, spans, positions
 
-    def _names(self, t: Text, lang: str) -> tuple[dict[str, Any], set[str], int]:
+    def _names(self, t: Text, lang: str, comparing: bool = False) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how
-        many translated pieces (glossary terms, dictionary words) took part."""
+        many translated pieces (glossary terms, dictionary words) took part. ``comparing``: the
+        question sets projects against each other, so indicators are not matched."""
         query, groups, spans, words = self._query(t, lang)
-        matches = resolve(query, [self.units, self.projects, self.indicators], groups=groups, alternatives=spans)
+        kinds = [self.units, self.projects] if comparing else [self.units, self.projects, self.indicators]
+        matches = resolve(query, kinds, groups=groups, alternatives=spans)
         self._pair_project_and_indicator(matches, query, groups, spans)
         if "unit" in matches and "project" in matches:
             unit_names = "|".join(fold(u) for u in matches["unit"].names)
@@ -510,7 +540,21 @@ class Planner:
             for kind in ("project", "indicator"):
                 if kind in matches and english(matches[kind]) and english(matches[kind]) <= unit_words:
                     del matches[kind]
-        if "project" in matches and re.search(r"和|与|及|、|还有|\band\b|\bor\b|\bplus\b", t.text):
+        if "project" in matches and "indicator" in matches and words:
+            # "the city's drainage pipes": 排水管 names the project; the indicator 排水管网检测长度 shares the words only
+            ind = {w for w, positions in words.items() if positions & matches["indicator"].positions}
+            proj = {w for w, positions in words.items() if positions & matches["project"].positions}
+            if ind and ind <= proj:
+                del matches["indicator"]
+        joined = re.search(r"和|与|及|、|还有|或|比|\band\b|\bor\b|\bplus\b|\bthan\b|\bversus\b|\bvs\b", t.text)
+        if joined and "project" in matches and "indicator" in matches:
+            # "rural drinking water or the city's drainage pipes": the words the indicator took may
+            # name a second project as well; two projects read the question better than one and its indicator
+            other = self.projects.best(mask(query, claimed_by(matches["project"], groups)), 2, spans)
+            if (other and not set(other.names) & set(matches["project"].names) and other.score > matches["indicator"].score
+                    and other.positions & matches["indicator"].positions):
+                del matches["indicator"]
+        if "project" in matches and not (comparing and len(matches["project"].names) >= 2) and (comparing or joined):
             self._more_projects(matches, query, groups, spans)
         if "project" in matches and "indicator" not in matches:
             # "how many bridges does the bridge inspection project plan": the project's own
@@ -528,7 +572,8 @@ class Planner:
         rest = t.rest()
         if lang == "en":
             words = re.findall(r"[a-z][a-z0-9&'-]*|\d+", rest)
-            stop = set(self.g["stop_en"])
+            # the table's own city ("the Nanjing ... institute") names no row, and is no unknown word either
+            stop = set(self.g["stop_en"]) | {en for en, zh in self.g["cities"].items() if zh in self.corpus_text}
             return [w for w in words if w not in stop and not w.isdigit() and len(w) > 2]
         stop = sorted(self.g["stop_zh"] + self.g["generic"], key=len, reverse=True)
         rest = re.sub("|".join(re.escape(s) for s in stop), " ", rest)
@@ -589,6 +634,8 @@ class Planner:
         for key, pattern in self.g["exclusion"].items():
             for m in t.find(pattern):
                 sub = Text(m.group(1))
+                if sub.has(self.g["cues"]["withheld"]):  # "leaving out the withheld ones"
+                    out["disclosed"] = ["yes"]
                 for kind, match in self._names(sub, "zh" if key == "zh" else detect_language(m.group(1)))[0].items():
                     out.setdefault(kind, []).extend(match.names)
         return out

@@ -117,6 +117,7 @@ class Text:
         t = re.sub(r"(?<=[a-z])['’]s\b", "", t)  # the office's projects -> the office projects
         t = re.sub(r"(?<=\d)-(?=[a-z])", " ", t)  # a 12-month target -> a 12 month target
         t = _cn_numbers(t)
+        t = re.sub(r"\bzero\b", "0", t)  # "zero incidents"
         t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
         t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
         # "1.5 and 2 million", "400000 to 1000000 yuan": the unit after a range belongs to both ends
@@ -186,6 +187,9 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
     return None
 
 
+_CLASSIFIERS = {"个", "项", "家", "名", "位", "条", "所", "批", "座", "处"}
+
+
 def read_conditions(t: Text, measures: list[tuple[str, str]]) -> list[Condition]:
     """Numeric conditions with their unit (None when none was written); ``measures`` are
     (pattern, unit) pairs for units of measure, longest first."""
@@ -213,8 +217,12 @@ def read_conditions(t: Text, measures: list[tuple[str, str]]) -> list[Condition]
     for op, words in suffix.items():
         for m in t.find(rf"{num}{u}\s*(?:{words})"):
             out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
-    for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])(?![一-鿿](?<![的以及或和是]))", consume=False):
-        # "365 service days": the number and its unit are the condition; "service" stays a word
+    for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])", consume=False):
+        # "365 service days": the number and its unit are the condition; "service" stays a word.
+        # A classifier before a noun counts things, it is no target: "两个信息化运维项目" (but "365天保障运行" is)
+        after = t.text[m.end():m.end() + 1]
+        if unit_of(m.group(2)) in _CLASSIFIERS and re.match(r"[一-鿿]", after) and after not in "的以及或和是":
+            continue
         t.consume(m.start(1), m.end(1))
         t.consume(m.start(2), m.end(2))
         t.soft |= set(range(m.start(2), m.end(2)))

@@ -186,3 +186,25 @@ def test_english_words_in_a_row_reach_a_compound_chinese_name(tmp_path_factory):
 ])
 def test_breakdowns_below_a_project_are_not_found(assistant, question):
     assert assistant.ask(question).status == "not_found"
+
+
+@pytest.mark.parametrize("question", ["因公出国（境）经费比外事宣传项目多多少钱？",
+                                      "How much more does the overseas offices project get than the audit project?"])
+def test_two_projects_compared_give_both_rows_and_the_difference(assistant, question):
+    answer = assistant.ask(question)
+    assert len(answer.rows) == 2
+    diff = [f for f in answer.figures if f.label == "差额"]
+    big, small = sorted((r.project.total for r in answer.rows), reverse=True)
+    assert [(f.value, f.expression) for f in diff] == [(str(big - small), f"{big} − {small}")]
+
+
+def test_average_number_of_indicators_per_disclosed_project(assistant):
+    answer = assistant.ask("不算不宜公开的项目，平均每个项目有几个绩效指标？")
+    assert len(answer.rows) == 15 and not any(r.project.withheld for r in answer.rows)
+    assert [(f.value, f.expression) for f in answer.figures if f.label == "平均指标数"] == [("3.93", "59 indicators ÷ 15 projects")]
+
+
+def test_share_of_a_unit_and_of_the_department_in_one_question(assistant):
+    answer = assistant.ask("What share of the development centre's money goes to its overseas offices, "
+                           "and what share of the whole department's project budget is that?")
+    assert {f.value for f in answer.figures if f.unit == "%"} == {"74.38", "4.49"}

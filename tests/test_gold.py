@@ -16,6 +16,10 @@ GOLD = Path(__file__).parent / "gold"
 # Questions the engine is known to miss, with why; the test fails when one starts passing, so the
 # list stays true.
 KNOWN_MISSES = {
+    "g12": "'the day-to-day running of the Guangzhou Award': 运行 is too common a word to tell the award's "
+           "operations project from the forum project, so both are compared with the overseas offices",
+    "w22": "'全年365天保障运行或值守': 保障 and 值守 are read as names (a project and one indicator) and narrow "
+           "the 365-day targets to one project",
     "c04": "'keeping its own operations running' of the welfare institute: 运行 is too common a word "
            "to single out 机构运行保障经费, so all of the unit's projects are given",
 }
@@ -36,13 +40,14 @@ def check(report):
 
 @pytest.mark.parametrize("name", ["questions.jsonl", "heldout.jsonl", "unseen_sample.jsonl", "blind_sample.jsonl",
                                   "blind4_sample.jsonl", "blind5_sample.jsonl", "blind6_sample.jsonl",
-                                  "blind7_sample.jsonl"])
+                                  "blind7_sample.jsonl", "blind10_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
 
 @pytest.mark.parametrize("folder", ["other_dept", "other_dept_health", "other_dept_transport", "other_dept_civil",
-                                    "other_dept_ecology", "other_dept_agriculture", "other_dept_culture"])
+                                    "other_dept_ecology", "other_dept_agriculture", "other_dept_culture",
+                                    "other_dept_market", "other_dept_water"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
