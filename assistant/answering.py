@@ -87,7 +87,8 @@ def _criteria(result: "Result", zh: bool) -> str:
     if plan.indicator_condition:
         parts.append(("指标值 " if zh else "target ") + plan.indicator_condition.describe("zh" if zh else "en"))
     if plan.amount_condition:
-        parts.append(("预算 " if zh else "budget ") + plan.amount_condition.describe("zh" if zh else "en"))
+        bounds = [c.describe("zh" if zh else "en") for c in (plan.amount_condition, plan.amount_bound) if c]
+        parts.append(("预算 " if zh else "budget ") + (" 且 " if zh else " and ").join(bounds))
     if plan.withheld:
         parts.append("项目不宜公开" if zh else "withheld, 项目不宜公开")
     if plan.quantified is False:

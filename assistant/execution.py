@@ -94,8 +94,9 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
         projects = [p for p in projects if plan.indicator_count.holds(Decimal(len(p.indicators)))]
     if plan.withheld is not None:
         projects = [p for p in projects if p.withheld == plan.withheld]
-    if plan.amount_condition is not None:
-        projects = [p for p in projects if plan.amount_condition.holds(p.total)]
+    for bound in (plan.amount_condition, plan.amount_bound):
+        if bound is not None:
+            projects = [p for p in projects if bound.holds(p.total)]
     rows: list[CitedRow] = []
     by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None or plan.uncategorized
                         or plan.target_texts or plan.measure)

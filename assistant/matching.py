@@ -121,7 +121,8 @@ class NameIndex:
             if where:
                 weights = _best_alternatives(segs, weights, where)
             base = sum(weights)
-            if len(self.folded[name]) >= 4 and self.folded[name] in question:
+            written = len(self.folded[name]) >= 4 and self.folded[name] in question
+            if written:
                 base = max(base, len(self.folded[name]))  # a name written out in full is meant, words shared or not
             if base < min_score:
                 continue
@@ -131,6 +132,10 @@ class NameIndex:
                 continue
             pos = {i + d for (i, s, _), w in zip(segs, weights) if w for d in range(len(s))}
             texts = [s for (_, s, _), w in zip(segs, weights) if w]
+            if written:
+                at = question.find(self.folded[name])
+                pos |= set(range(at, at + len(self.folded[name])))
+                texts = [self.folded[name]]
             if top is None or rank > top.rank:
                 top = Match(self.kind, [name], base, pos, texts, rank)
             else:

@@ -46,6 +46,7 @@ class Plan(BaseModel):
     terms: list[str] = Field(default_factory=list, description="the words that matched, for display")
     indicator_condition: Condition | None = None
     amount_condition: Condition | None = None
+    amount_bound: Condition | None = Field(None, description="a second bound on the amount ('more than A but under B')")
     withheld: bool | None = None
     quantified: bool | None = None
     target_texts: list[str] = Field(default_factory=list, description="target values asked for word for word (稳步提升)")
@@ -252,7 +253,7 @@ class Planner:
         c["sum"] = t.has(cues["sum"])
         c["desc"], c["asc"] = t.has(cues["desc"]), t.has(cues["asc"])
         c["budget"] = t.has(cues["budget"], consume=False)
-        c["money"] = bool(re.search(r"预算|金额|钱|资金|budget|cost|money|amount|万元", t.text))
+        c["money"] = t.has(cues["money_words"], consume=False)
         c["target"] = t.has(cues["target"], consume=False)
         t.has(cues["department"])  # "the whole department" is the default scope, not a name
         c["count_indicators"] = c["count"] and bool(re.search(r"指标|indicator", t.text)) and not re.search(
@@ -440,8 +441,12 @@ class Planner:
             on_amount = True
         else:
             on_amount = cond.unit is None and not plan.indicator_texts and budget_words
-        if on_amount and plan.amount_condition is None:
+        lower, upper = {"≥", ">"}, {"≤", "<"}
+        first = plan.amount_condition
+        if on_amount and first is None:
             plan.amount_condition = cond.model_copy(update={"unit": "万元"})
+        elif on_amount and plan.amount_bound is None and {first.op, cond.op} & lower and {first.op, cond.op} & upper:
+            plan.amount_bound = cond.model_copy(update={"unit": "万元"})  # "more than 1.5 million but under 5 million"
         elif not on_amount and plan.indicator_condition is None:
             plan.indicator_condition = cond
 
@@ -454,7 +459,7 @@ class Planner:
         Also returns, per such English word, the query positions of its Chinese words.
         """
         rest = t.rest(soft=True)
-        base = fold(self._stop_zh.sub("|", rest)) if lang == "zh" else ""
+        base = fold(self._stop_zh.sub(self._unless_in_a_name, rest)) if lang == "zh" else ""
         pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
         for patterns, alternatives in self._terms:
             for pattern in patterns:
@@ -517,6 +522,12 @@ class Planner:
         for w, k in words:
             positions.setdefault(w, set()).update(groups[k] if k >= 0 else set())
         return query, groups, spans, positions
+
+    def _unless_in_a_name(self, m: re.Match[str]) -> str:
+        """A stop word is dropped, unless it stands in a name as written here (服务中心, 在训运动员)."""
+        before, after = fold(m.string[max(0, m.start() - 1):m.end()]), fold(m.string[m.start():m.end() + 1])
+        glued = any(len(w) > len(m.group()) and w in self.corpus_folded for w in (before, after))
+        return m.group() if glued else "|"
 
     def _names(self, t: Text, lang: str, comparing: bool = False) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how

@@ -115,6 +115,7 @@ class Text:
         t = unicodedata.normalize("NFKC", question).lower()
         t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
         t = re.sub(r"(?<=[a-z])['’]s\b", "", t)  # the office's projects -> the office projects
+        t = re.sub(r"(?<=[a-z]s)['’](?![a-z])", "", t)  # the cadres' sanatorium -> the cadres sanatorium
         t = re.sub(r"(?<=\d)-(?=[a-z])", " ", t)  # a 12-month target -> a 12 month target
         t = _cn_numbers(t)
         t = re.sub(r"\bzero\b", "0", t)  # "zero incidents"
@@ -172,6 +173,14 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
             n = ordinal.get(m.group(1)) or small_number(m.group(1))
             if n:
                 return order, 1, n - 1
+    for rx, order in (  # "哪两个项目预算最少": the number before, the order after
+        (rf"哪{num}\s*(?:个|项)[^，,。？?]{{0,12}}?(?:最高|最大|最多|最贵)", "desc"),
+        (rf"哪{num}\s*(?:个|项)[^，,。？?]{{0,12}}?(?:最低|最小|最少|最便宜)", "asc"),
+    ):
+        for m in t.find(rx):
+            n = small_number(m.group(1))
+            if n:
+                return order, n, 0
     for rx, order in (
         (rf"(?:最高|最大|最多|最贵|排名前|前)的?\s*{num}\s*(?:个|项|名|位)?", "desc"),
         (rf"(?:最低|最小|最少|最便宜|后)的?\s*{num}\s*(?:个|项|名|位)?", "asc"),
