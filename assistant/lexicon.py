@@ -20,7 +20,7 @@ from typing import Iterable
 
 # English words that say nothing about which row is meant
 _SKIP = set("""a an the of to in on at by for with and or as be is are was were it its this that from into
-out up over not no one two kind used etc sb sth something someone person people thing things also esp
+out up over not no one two kind used etc sb sth something someone person thing things also esp
 fig lit old variant see cl abbr surname name place character tw used pr japanese korean""".split())
 _DEF_DROP = re.compile(r"^(?:variant of|see |cl:|surname|old variant|also written|japanese variant|pr\.)")
 
@@ -106,4 +106,6 @@ def build_lexicon(names: Iterable[str], extra: dict[str, list[str]] | None = Non
             parts.setdefault(k, set()).add(word)
             if len(word) >= 2:
                 words.setdefault(k, set()).add(word)
+    for english, chinese in (extra or {}).items():  # the glossary's parts of a unit word are the only ones
+        parts[english_key(english)] = {c for c in chinese if c in grams}  # ("office" is 办 or 处, not 档)
     return Lexicon({k: sorted(v, key=len, reverse=True) for k, v in words.items()}, parts)

@@ -66,9 +66,11 @@ class Match:
 class NameIndex:
     """Names of one kind (folded), with a bigram index so only plausible names are scored."""
 
-    def __init__(self, kind: str, names: Iterable[str], generic: Iterable[str], preferred_after: str | None = None) -> None:
+    def __init__(self, kind: str, names: Iterable[str], generic: Iterable[str], preferred_after: str | None = None,
+                 shared_by_all: bool = False) -> None:
         """``preferred_after``: a segment matched after this mark (an indicator's name, after its
-        category) weighs a little more, so 满意度 prefers 服务对象满意度 to the category 满意度指标."""
+        category) weighs a little more, so 满意度 prefers 服务对象满意度 to the category 满意度指标.
+        ``shared_by_all``: only words every name shares are generic (else: words most names share)."""
         self.kind = kind
         self.names = sorted(set(names))
         self.folded = {n: fold(n) for n in self.names}
@@ -82,7 +84,8 @@ class NameIndex:
         for f in self.folded.values():
             counts.update({f[k:k + w] for w in (2, 3, 4) for k in range(len(f) - w + 1)})
         n = len(self.names)
-        common = {g for g, c in counts.items() if (c * 2 > n and n >= 3) or (c == n >= 2)}
+        # (units are few: a word two of three units share, 研究院, still tells them from the third)
+        common = {g for g, c in counts.items() if (c * 2 > n and n >= 3 and not shared_by_all) or (c == n >= 2)}
         self.generic = sorted({fold(g) for g in generic} | common, key=len, reverse=True)
 
     def weight(self, segment: str) -> float:

@@ -89,7 +89,7 @@ def indicator_key(ind: Indicator) -> str:
     return f"{ind.category or ''}指标：{ind.name}"
 
 
-_COUNT = (r"(?<![这那])(?:多少|几)(?:个|项)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)"
+_COUNT = (r"(?<![这那哪])(?:多少|几)(?:个|项|条)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)"
           r"|(?:指标|项目)[^，,。？?]{0,6}?(?:一共|总共|共)?有?(?:多少|几)(?:个|项)"
           r"|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)"
           r"|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)")
@@ -105,7 +105,7 @@ class Planner:
         self.g = glossary()
         generic = self.g["generic"]
         unit_names = {u.name for _, u in corpus.units()} | {d.name for d in corpus.departments}
-        self.units = NameIndex("unit", unit_names, generic)
+        self.units = NameIndex("unit", unit_names, generic, shared_by_all=True)
         self.projects = NameIndex("project", [p.name for p in corpus.projects()], generic)
         self.indicators = NameIndex("indicator", [indicator_key(i) for _, i in corpus.indicators()],
                                     generic, preferred_after="：")
@@ -180,6 +180,7 @@ class Planner:
         t = Text(question)
         plan = Plan(question=question, language=lang)
         t.has(self.g["cues"]["any"])  # "at least one indicator" means "any", not a number or an order
+        non_fiscal = t.has(self.g["funding"]["non_fiscal"])  # "anything other than fiscal appropriations"
         excluded = self._exclusions(t, lang)
         if excluded.pop("disclosed", None):
             plan.withheld = False
@@ -202,10 +203,13 @@ class Planner:
         plan.measure = self._measure(t)
         conditions = read_conditions(t, self.measures)
         plan.funding = [k for k in ("special", "other", "fiscal") if t.has(self.g["funding"][k])]  # type: ignore[misc]
+        if non_fiscal:
+            plan.funding = ["special", "other"]
         comparing = t.has(self.g["cues"]["compare"])  # "比外事宣传项目多多少", "by how much": two projects
         cue = self._read_cues(t)
 
-        matches, translated, pieces_used = self._names(t, lang, comparing)
+        unit_first = t.has(self.g["cues"]["unit_projects"], consume=False)  # "which projects does X run?"
+        matches, translated, pieces_used = self._names(t, lang, comparing, unit_first)
         structural = plan.funding or any(cue[k] for k in ("withheld", "disclosed", "unquantified", "all_quantified",
                                                           "uncategorized", "numbering", "reconcile"))
         if structural and matches and max(m.score for m in matches.values()) <= 2 and not self._fits(matches, cue, plan.funding):
@@ -349,6 +353,10 @@ class Planner:
                 and plan.compute in (["list"], ["sum"])):
             return True  # "the Terracotta Warriors museum renovation project": a unit, and a thing it does not have
         outnumbered = only_names and best <= 3 and len(foreign) >= 2 and len(foreign) > pieces_used
+        # "the Xiamen cancer hospital construction project": one weak word (建设) several projects share,
+        # and a word that names nothing
+        if only_names and "project" in matches and matches["project"].score <= 2 and len(matches["project"].names) >= 3 and foreign:
+            return True
         return bool(weak and foreign) or outnumbered
 
     # -- pieces ----------------------------------------------------------------------------
@@ -435,7 +443,9 @@ class Planner:
 
     def _place_condition(self, cond: Condition, plan: Plan, budget_words: bool) -> None:
         """A condition is on the amount (万元) or on an indicator target (%, 天, 个 …)."""
-        if cond.unit in ("万元", "元"):
+        if cond.about == "target" and cond.unit is None:
+            on_amount = False
+        elif cond.unit in ("万元", "元"):
             if cond.unit == "元":
                 cond = cond.model_copy(update={"value": cond.value / 10000, "upper": cond.upper / 10000 if cond.upper else None})
             on_amount = True
@@ -461,6 +471,7 @@ class Planner:
         rest = t.rest(soft=True)
         base = fold(self._stop_zh.sub(self._unless_in_a_name, rest)) if lang == "zh" else ""
         pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
+        before_terms = t.rest()
         for patterns, alternatives in self._terms:
             for pattern in patterns:
                 if t.find(pattern):
@@ -486,12 +497,17 @@ class Planner:
             # "high-standard" is looked up as "high" and "standard"
             latin = [p for w in latin for p in ([w] if "-" not in w else [w] + [x for x in w.split("-") if len(x) >= 3])]
             seen: dict[tuple[str, ...], int] = {}
-            # words in a row may name one Chinese word ("seed industry" -> 种业, "extension station" -> 推广站)
-            for run in re.findall(r"[a-z]+(?:[ -][a-z]+)+", t.rest()):  # units of measure ("365 service days") are not words of a run
-                run_words = [w if w not in self.g["stop_en"] else "" for w in run.replace("-", " ").split()]
+            # words in a row may name one Chinese word ("seed industry" -> 种业, "extension station" -> 推广站);
+            # a run may hold a glossary word ("notary office" -> 公证处) if it also holds a word the
+            # glossary left; units of measure ("365 service days") are not words of a run
+            after_terms = t.rest()
+            for run in re.finditer(r"[a-z]+(?:[ -][a-z]+)+", before_terms):
+                spans = [(m.start() + run.start(), m.group()) for m in re.finditer(r"[a-z]+", run.group())]
+                run_words = [w if w not in self.g["stop_en"] else "" for _, w in spans]
+                free = [after_terms[at:at + len(w)] == w for at, w in spans]
                 for first, last, chinese in self.lexicon.compounds(run_words, self.corpus_folded):
                     compound = tuple(c for c in chinese if c not in self.department_words)
-                    if not compound:
+                    if not compound or not any(free[first:last + 1]):
                         continue
                     if compound not in seen:
                         seen[compound] = len(pieces)
@@ -529,17 +545,27 @@ class Planner:
         glued = any(len(w) > len(m.group()) and w in self.corpus_folded for w in (before, after))
         return m.group() if glued else "|"
 
-    def _names(self, t: Text, lang: str, comparing: bool = False) -> tuple[dict[str, Any], set[str], int]:
+    def _names(self, t: Text, lang: str, comparing: bool = False, unit_first: bool = False) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how
         many translated pieces (glossary terms, dictionary words) took part. ``comparing``: the
-        question sets projects against each other, so indicators are not matched."""
+        question sets projects against each other, so indicators are not matched. ``unit_first``: the
+        question asks for a unit's projects, so a unit named nearly as well as a project is meant."""
         query, groups, spans, words = self._query(t, lang)
         kinds = [self.units, self.projects] if comparing else [self.units, self.projects, self.indicators]
         matches = resolve(query, kinds, groups=groups, alternatives=spans)
+        if unit_first and "project" in matches:
+            unit = self.units.best(query, 3, spans)
+            if unit and unit.score >= matches["project"].score - 1:
+                matches = {"unit": unit}  # "the special equipment inspection people": 特种设备检测研究院, not its 检验 project
         self._pair_project_and_indicator(matches, query, groups, spans)
         if "unit" in matches and "project" in matches:
             unit_names = "|".join(fold(u) for u in matches["unit"].names)
-            weak = matches["project"].score <= 2 < matches["unit"].score
+            # one weak word is dropped, unless it singles out a project of that very unit ("the welfare
+            # institute's operations" -> its 机构运行保障经费)
+            own = {p.name for p in self.corpus.projects() if p.unit in matches["unit"].names}
+            singles_out = (set(matches["project"].names) & own
+                           and not any(seg in unit_names for seg in matches["project"].segments))
+            weak = matches["project"].score <= 2 < matches["unit"].score and not singles_out
             if weak or all(seg in unit_names for seg in matches["project"].segments):
                 del matches["project"]  # words of the unit's name (or one weak word) that projects share too
         if "unit" in matches and words:

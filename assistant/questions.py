@@ -21,6 +21,7 @@ class Condition(BaseModel):
     value: Decimal
     upper: Decimal | None = None
     unit: str | None = None
+    about: Literal["target"] | None = None  # "target value is 50": the number is a target, not an amount
 
     def holds(self, x: Decimal) -> bool:
         """Whether the number ``x`` meets the condition (between is inclusive)."""
@@ -104,6 +105,7 @@ def _cn_numbers(text: str) -> str:
         except (ValueError, KeyError):
             return m.group(0)
 
+    text = text.replace("百分之百", "100%")
     text = re.sub(r"百分之([零〇一二两三四五六七八九十百点]+)", lambda m: number(m) + "%", text)
     return _CN_RUN.sub(number, text)
 
@@ -236,6 +238,8 @@ def read_conditions(t: Text, measures: list[tuple[str, str]]) -> list[Condition]
         t.consume(m.start(2), m.end(2))
         t.soft |= set(range(m.start(2), m.end(2)))
         out.append(Condition(op="=", value=Decimal(m.group(1)), unit=unit_of(m.group(2))))
+    for m in t.find(rf"(?:target(?: value)?|指标值|目标值)\s*(?:is|of|=|为|是|:|：)?\s*{num}(?![\d.])"):
+        out.append(Condition(op="=", value=Decimal(m.group(1)), about="target"))  # "target value is 50": no amount
     for m in t.find(rf"(?:{eq})\s*{num}(?![\d.])"):
         out.append(Condition(op="=", value=Decimal(m.group(1))))
     return out

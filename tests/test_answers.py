@@ -208,3 +208,21 @@ def test_share_of_a_unit_and_of_the_department_in_one_question(assistant):
     answer = assistant.ask("What share of the development centre's money goes to its overseas offices, "
                            "and what share of the whole department's project budget is that?")
     assert {f.value for f in answer.figures if f.unit == "%"} == {"74.38", "4.49"}
+
+
+def test_money_other_than_fiscal_appropriations_is_the_other_two_columns(assistant):
+    answer = assistant.ask("How much of the overseas offices project is funded from anything other than fiscal appropriations?")
+    assert names(answer) == [("驻外办事处项目", "180.00")]
+    assert {(f.label, f.value) for f in answer.figures} >= {("财政专户拨款", "0.00"), ("其他资金", "0.00")}
+
+
+def test_a_bare_number_after_target_value_is_a_target_not_an_amount(assistant):
+    answer = assistant.ask("Which projects have an indicator whose annual target value is 50?")
+    assert {r.project.name for r in answer.rows} == {"外事业务专项经费", "广州国际交流合作中心运行与管理服务项目"}  # 不少于50个, 50次
+    assert assistant.ask("有没有项目把指标值定在百分之百的？").rows  # 百分之百 is 100%
+
+
+def test_chinese_which_n_projects_is_a_ranking_not_a_count(assistant):
+    answer = assistant.ask("哪两个项目预算最少？")
+    assert names(answer) == [("发展中心涉外专项经费", "21.00"), ("审计及内部控制项目", "40.00")]
+    assert not [f for f in answer.figures if f.label == "项目数"]
