@@ -175,15 +175,10 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
             n = ordinal.get(m.group(1)) or small_number(m.group(1))
             if n:
                 return order, 1, n - 1
-    for rx, order in (  # "哪两个项目预算最少": the number before, the order after
+    for rx, order in (
+        # "哪两个项目预算最少": the number before, the order after
         (rf"哪{num}\s*(?:个|项)[^，,。？?]{{0,12}}?(?:最高|最大|最多|最贵)", "desc"),
         (rf"哪{num}\s*(?:个|项)[^，,。？?]{{0,12}}?(?:最低|最小|最少|最便宜)", "asc"),
-    ):
-        for m in t.find(rx):
-            n = small_number(m.group(1))
-            if n:
-                return order, n, 0
-    for rx, order in (
         (rf"(?:最高|最大|最多|最贵|排名前|前)的?\s*{num}\s*(?:个|项|名|位)?", "desc"),
         (rf"(?:最低|最小|最少|最便宜|后)的?\s*{num}\s*(?:个|项|名|位)?", "asc"),
         (rf"(?:top|largest|biggest|highest|most expensive|greatest)\s+{num}", "desc"),
