@@ -40,7 +40,8 @@ class LLMPlan(BaseModel):
     language: Literal["zh", "en"] = "zh"
     answerable: bool = True
     reason: str | None = None
-    compute: list[Literal["list", "sum", "count", "average", "share", "top", "reconcile", "numbering", "indicators", "funding"]] = Field(default_factory=lambda: ["list"])
+    compute: list[Literal["list", "sum", "count", "average", "share", "top", "reconcile", "numbering", "indicators", "funding",
+                          "compare"]] = Field(default_factory=lambda: ["list"])
     subject: Literal["projects", "indicators"] = "projects"
     units: list[str] = Field(default_factory=list)
     projects: list[str] = Field(default_factory=list)
@@ -62,6 +63,7 @@ class LLMPlan(BaseModel):
     indicator_count: LLMCondition | None = None
     unit_proper: bool = False
     share_of_units: list[str] = Field(default_factory=list)
+    share_department: bool = False
 
 
 def _prompt(name: str) -> str:
@@ -150,6 +152,7 @@ class LLMPlanner:
         plan.subject, plan.withheld, plan.quantified = raw.subject, raw.withheld, raw.quantified
         plan.all_quantified, plan.uncategorized, plan.funding = raw.all_quantified, raw.uncategorized, raw.funding
         plan.order, plan.limit = raw.order, raw.limit
+        plan.share_department = bool(plan.share_of) and raw.share_department
         # a quoted target must be one of the table's; a unit of measure is taken as the model gives it
         plan.target_texts = [w for w in (fold(x) for x in raw.target_texts) if w in planner.word_targets]
         plan.measure, plan.unit_proper = raw.measure or None, raw.unit_proper and bool(plan.units)
