@@ -95,6 +95,8 @@ def _criteria(result: "Result", zh: bool) -> str:
         parts.append("含未量化指标" if zh else "with an indicator that is not quantified")
     if plan.target_texts:
         parts.append(("指标值为 " if zh else "target reads ") + "、".join(plan.target_texts))
+    if plan.categories:
+        parts.append(("指标类别：" if zh else "indicator category: ") + "、".join(f"{c}指标" for c in plan.categories))
     if plan.measure:
         parts.append(f"指标以{plan.measure}计" if zh else f"target counted in {plan.measure}")
     if plan.indicator_count:

@@ -56,6 +56,7 @@ def _indicator_filter(plan: Plan):  # type: ignore[no-untyped-def]
         return ((not texts or indicator_key(ind) in texts)
                 and (not targets or fold(ind.target) in targets)
                 and (not plan.measure or counted_in(ind, plan.measure))
+                and (not plan.categories or ind.category in plan.categories)
                 and (not plan.uncategorized or ind.category is None)
                 and (cond is None or cond.satisfied_by(ind))
                 and (quantified is None or ind.quantified == quantified))
@@ -99,7 +100,7 @@ def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = Non
             projects = [p for p in projects if bound.holds(p.total)]
     rows: list[CitedRow] = []
     by_indicator = bool(plan.indicator_texts or plan.indicator_condition or plan.quantified is not None or plan.uncategorized
-                        or plan.target_texts or plan.measure)
+                        or plan.target_texts or plan.measure or plan.categories)
     keep = _indicator_filter(plan)
     for p in projects:
         if "numbering" in plan.compute:
@@ -219,7 +220,7 @@ def _names_only(plan: Plan) -> bool:
     """Whether the plan picks rows by names alone (no condition, no review cue)."""
     return bool(plan.units or plan.projects or plan.indicator_texts) and not (
         plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
-        or plan.funding or plan.all_quantified or plan.uncategorized or plan.target_texts or plan.measure
+        or plan.funding or plan.all_quantified or plan.uncategorized or plan.target_texts or plan.measure or plan.categories
         or plan.indicator_count or plan.follow_up or set(plan.compute) & {"reconcile", "numbering"})
 
 

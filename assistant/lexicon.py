@@ -26,11 +26,17 @@ _DEF_DROP = re.compile(r"^(?:variant of|see |cl:|surname|old variant|also writte
 
 
 def english_key(word: str) -> str:
-    """The form in which English words are compared: lower case, plural dropped, first five letters
-    (maintain / maintenance, inspect / inspection, subsidy / subsidies meet)."""
+    """The form in which English words are compared: lower case, plural and -ing/-ed dropped, first
+    five letters (maintain / maintenance, inspect / inspection, subsidy / subsidies, map / mapping meet)."""
     w = word.lower()
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         w = w[:-1]
+    for ending in ("ing", "ed"):
+        if len(w) > len(ending) + 3 and w.endswith(ending):
+            w = w[:-len(ending)]
+            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
+                w = w[:-1]  # mapping -> map, planned -> plan
+            break
     return w[:5]
 
 

@@ -51,6 +51,7 @@ class Plan(BaseModel):
     quantified: bool | None = None
     target_texts: list[str] = Field(default_factory=list, description="target values asked for word for word (稳步提升)")
     measure: str | None = Field(None, description="the unit a target is counted in (人次, 亩), with no number")
+    categories: list[str] = Field(default_factory=list, description="indicator categories (产出, 质量)")
     indicator_count: Condition | None = Field(None, description="how many indicators a project has (只设了两条指标)")
     unit_proper: bool = Field(False, description="the unit itself (本级), not the department of the same name")
     share_of: list[str] = Field(default_factory=list, description="units whose total is the base of a share (else the department)")
@@ -192,6 +193,7 @@ class Planner:
                     for m in t.find(rf"(?<![a-z]){p}(?![a-z])" if re.match(r"[a-z%(]", p) else p, consume=False)]
             if scope.get("unless_in_table"):
                 hits = [h for h in hits if fold(h) not in self.corpus_folded]  # 住宿费 may be a project of its own
+            hits = [h for h in hits if not self._glued(t.text, h)]  # 编制 of 规划编制 is no staffing
             if hits:
                 plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
         self._share_base(t, lang, plan)
@@ -201,6 +203,7 @@ class Planner:
         if rank:
             plan.order, plan.limit, plan.offset = rank  # type: ignore[assignment]
         plan.measure = self._measure(t)
+        plan.categories = self._categories(t)
         conditions = read_conditions(t, self.measures)
         plan.funding = [k for k in ("special", "other", "fiscal") if t.has(self.g["funding"][k])]  # type: ignore[misc]
         if non_fiscal:
@@ -257,7 +260,7 @@ class Planner:
         c["sum"] = t.has(cues["sum"])
         c["desc"], c["asc"] = t.has(cues["desc"]), t.has(cues["asc"])
         c["budget"] = t.has(cues["budget"], consume=False)
-        c["money"] = t.has(cues["money_words"], consume=False)
+        c["money"] = bool(re.search("|".join(cues["money_words"]), t.text))  # on the whole question: 多少钱 is a sum cue too
         c["target"] = t.has(cues["target"], consume=False)
         t.has(cues["department"])  # "the whole department" is the default scope, not a name
         c["count_indicators"] = c["count"] and bool(re.search(r"指标|indicator", t.text)) and not re.search(
@@ -341,7 +344,7 @@ class Planner:
                               or (len(matches) == 1 and best <= 2 and unknown_chars >= 3)
                               or (set(matches) == {"project"} and best <= 3 and longest >= 5))
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
-                          or plan.measure or plan.target_texts or plan.indicator_count
+                          or plan.measure or plan.target_texts or plan.indicator_count or plan.categories or plan.categories
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
                           or set(plan.compute) & {"reconcile", "numbering"})
         # English words that neither the glossary nor this table's dictionary words know at all
@@ -369,8 +372,9 @@ class Planner:
                 sub = Text(m.group(1))
                 if sub.has(self.g["cues"]["department"], consume=False):
                     plan.share_department = True
+                    t.consume(m.start(1), m.end(1))  # "占全局合计的比例" is the base, not the rows
                     continue
-                proper = sub.has(self.g["cues"]["unit_proper"])
+                proper = sub.has(self.g["cues"]["unit_proper"] + ["own"])  # "the office unit's own budget"
                 query, _, spans, _ = self._query(sub, lang)
                 units = self.units.best(query, 2, spans)
                 if units and not plan.share_of:
@@ -409,6 +413,17 @@ class Planner:
             for m in t.find(re.escape(target)):
                 found.append(target)
         return list(dict.fromkeys(found))
+
+    def _categories(self, t: Text) -> list[str]:
+        """"How many output indicators", "质量指标有几个": indicator categories this table uses
+        (满意度 is left to the names: a 满意度指标 may hold a complaint count)."""
+        found = []
+        used = {i.category for _, i in self.corpus.indicators()}
+        for category, words in self.g["cues"]["indicator_categories"].items():
+            if category in used and t.find(rf"(?<![a-z一-鿿])(?:{'|'.join(words)})\s*(?:performance\s+)?(?:indicators?|指标)(?!值)",
+                                           consume=False):  # the words still count ("how many output indicators")
+                found.append(category)
+        return found
 
     def _measure(self, t: Text) -> str | None:
         """"targets measured in 人次", "按人次设定的指标", "面积以亩计": the unit a target is counted in."""
@@ -472,16 +487,23 @@ class Planner:
         base = fold(self._stop_zh.sub(self._unless_in_a_name, rest)) if lang == "zh" else ""
         pieces: list[tuple[list[str], set[int]]] = []  # (alternatives, positions in base they came from)
         before_terms = t.rest()
-        for patterns, alternatives in self._terms:
-            for pattern in patterns:
-                if t.find(pattern):
-                    pieces.append((alternatives, set()))
-                    break
+        # the longest phrase wins, across terms: "the IT centre" is 信息中心 before "IT" is 信息化
+        hits = sorted(((m.end() - m.start(), -m.start(), m.start(), m.end(), k) for k, (patterns, _) in enumerate(self._terms)
+                       for p in patterns for m in t.find(p, consume=False)), reverse=True)
+        found_terms: list[int] = []
+        for _, _, start, end, k in hits:
+            if not any(t.used[start:end]):
+                t.consume(start, end)
+                if k not in found_terms:
+                    found_terms.append(k)
+        pieces += [(self._terms[k][1], set()) for k in found_terms]
         for word, extra in self.g["zh_synonyms"].items():
             at = base.find(fold(word))
             inside_a_name = at >= 0 and base[max(0, at - 2):at + len(word) + 2] in self.corpus_folded
             if at >= 0 and not inside_a_name:  # 外办 is a synonym, but not inside 驻外办事处
                 pieces.append(([fold(e) for e in extra], set(range(at, at + len(word)))))
+        for at, words_ in self._abbreviations(base):  # 地灾 -> 地质灾害, 外宣 -> 外事宣传
+            pieces.append((words_, set(range(at, at + 2))))
         # English words outside the glossary (or whose glossary Chinese is not in this table:
         # "maintenance" is 维护 in the glossary, 养护 in a roads table) go through the lexicon
         words: list[tuple[str, int]] = []  # English words looked up in the lexicon, and their piece
@@ -538,6 +560,27 @@ class Planner:
         for w, k in words:
             positions.setdefault(w, set()).update(groups[k] if k >= 0 else set())
         return query, groups, spans, positions
+
+    def _abbreviations(self, base: str) -> list[tuple[int, list[str]]]:
+        """Two characters of the question that the table does not hold together, but as the first
+        characters of two words in a row (地灾 -> 地质灾害): Chinese short forms (简称)."""
+        out = []
+        for at in range(len(base) - 1):
+            pair = base[at:at + 2]
+            if not re.fullmatch(r"[一-鿿]{2}", pair) or pair in self.corpus_folded:
+                continue
+            found = sorted(set(re.findall(rf"{pair[0]}[一-鿿]{pair[1]}[一-鿿]", self.corpus_folded)))
+            if 0 < len(found) <= 3:
+                out.append((at, found))
+        return out
+
+    def _glued(self, text: str, word: str) -> bool:
+        """Whether a Chinese ``word`` in ``text`` stands inside a table word there (规划编制, not 人员编制)."""
+        at = text.find(word)
+        if at < 0 or not re.search(r"[一-鿿]", word):
+            return False
+        around = (fold(text[max(0, at - 2):at + len(word)]), fold(text[at:at + len(word) + 2]))
+        return any(len(w) > len(word) and w in self.corpus_folded for w in around)
 
     def _unless_in_a_name(self, m: re.Match[str]) -> str:
         """A stop word is dropped, unless it stands in a name as written here (服务中心, 在训运动员)."""

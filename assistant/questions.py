@@ -114,7 +114,8 @@ class Text:
     """The question being read, with the spans already accounted for (consumed)."""
 
     def __init__(self, question: str) -> None:
-        t = unicodedata.normalize("NFKC", question).lower()
+        t = unicodedata.normalize("NFKC", question)
+        t = re.sub(r"\bIT\b", "information technology", t).lower()  # "the IT centre": no pronoun
         t = re.sub(r"(?<=\d),(?=\d{3})", "", t)  # 4,005.30 -> 4005.30
         t = re.sub(r"(?<=[a-z])['’]s\b", "", t)  # the office's projects -> the office projects
         t = re.sub(r"(?<=[a-z]s)['’](?![a-z])", "", t)  # the cadres' sanatorium -> the cadres sanatorium
@@ -185,6 +186,9 @@ def read_rank(t: Text) -> tuple[str, int, int] | None:
         (rf"{num}\s+(?:largest|biggest|highest|most expensive|greatest)", "desc"),
         (rf"(?:bottom|smallest|lowest|cheapest|least expensive)\s+{num}", "asc"),
         (rf"{num}\s+(?:smallest|lowest|cheapest|least expensive)", "asc"),
+        # "which two projects have the smallest budgets"
+        (rf"{num}\s+(?:projects?|items?)\s+(?:[a-z]+\s+){{0,3}}?(?:largest|biggest|highest|most expensive|greatest)", "desc"),
+        (rf"{num}\s+(?:projects?|items?)\s+(?:[a-z]+\s+){{0,3}}?(?:smallest|lowest|cheapest|least expensive)", "asc"),
     ):
         for m in t.find(rx):
             n = small_number(m.group(1))
@@ -205,7 +209,7 @@ def read_conditions(t: Text, measures: list[tuple[str, str]]) -> list[Condition]
     ge = r"不低于|不少于|不小于|至少|大于等于|大于或等于|≥|>=|at least|no less than|not less than|(?:a )?minimum of|no fewer than"
     le = r"不高于|不超过|不多于|不大于|小于等于|≤|<=|at most|no more than|not more than|up to|(?:a )?maximum of|no higher than"
     gt = r"超过|大于|高于|多于|>|over|more than|above|greater than|exceeding|exceeds?|higher than"
-    lt = r"低于|小于|少于|<|under|below|less than|fewer than|lower than"
+    lt = r"低于|小于|少于|不足|不到|未满|未达到?|<|under|below|less than|fewer than|lower than"
     eq = r"等于|为|是|达到|=|exactly|equal to|equals?|of"
     out: list[Condition] = []
 

@@ -226,3 +226,21 @@ def test_chinese_which_n_projects_is_a_ranking_not_a_count(assistant):
     answer = assistant.ask("哪两个项目预算最少？")
     assert names(answer) == [("发展中心涉外专项经费", "21.00"), ("审计及内部控制项目", "40.00")]
     assert not [f for f in answer.figures if f.label == "项目数"]
+
+
+def test_indicator_categories_are_counted_in_english_and_chinese(assistant):
+    assert [f.value for f in assistant.ask("How many output indicators are there across all projects?").figures
+            if f.label == "指标数"] == ["29"]
+    assert [f.value for f in assistant.ask("质量指标一共有几个？").figures if f.label == "指标数"] == ["7"]
+
+
+def test_a_chinese_short_form_reaches_the_full_words(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_resources")
+    answer = other.ask("地灾项目的预算是多少？")  # 地灾 = 地质灾害
+    assert [r.project.name for r in answer.rows] == ["地质灾害防治项目"]
+
+
+def test_the_longest_glossary_phrase_wins(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_education_ns")
+    answer = other.ask("What is the total budget of the IT centre?")  # 信息中心, not 信息化 of "IT"
+    assert {r.project.unit for r in answer.rows} == {"南山区教育信息中心"}
