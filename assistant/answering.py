@@ -185,6 +185,11 @@ def _headline(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]
     criteria = _criteria(result, zh)
     if "reconcile" in compute:
         return _reconcile_lines(result, zh)
+    verdict = result.facts.get("verdict")
+    if verdict is not None and plan.indicator_condition is not None:  # a yes/no question
+        cond = plan.indicator_condition.describe("zh" if zh else "en")
+        return [f"{'是' if verdict else '不是'}：目标{'符合' if verdict else '不符合'} {cond}（依据下列指标）：" if zh
+                else f"{'Yes' if verdict else 'No'}: the target {'meets' if verdict else 'does not meet'} {cond} (the indicator below):"]
     out: list[str] = []
     if "count" in compute:
         f = figs.get("指标数") or figs.get("项目数")

@@ -67,8 +67,8 @@ class Assistant:
 
     def ensure_ready(self, progress: Progress | None = None) -> bool:
         """Build the bundled sample into the default store on first use; True if it did."""
-        if Path(self.settings.store) != DEFAULT_STORE or self.store.exists():
-            return False
+        if Path(self.settings.store) != DEFAULT_STORE or (self.store.exists() and self.store.current()):
+            return False  # (the bundled sample is rebuilt when an older parser built it)
         self.ingest([BUNDLED_SOURCES], progress=progress)
         return True
 

@@ -76,7 +76,12 @@ def in_units(p: Project, units: list[str], proper: bool = False) -> bool:
 
 
 def select(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = None) -> tuple[list[CitedRow], int]:
-    """The rows the plan names, with the indicator texts that matched; and how many were considered."""
+    """The rows the plan names, with the indicator texts that matched; and how many were considered.
+    A yes/no question (``check``) keeps the named project's indicators whatever their target, so the
+    answer can show what decides it."""
+    if plan.check:
+        rows, universe = select(plan.model_copy(update={"check": False, "indicator_condition": None}), corpus, conversation)
+        return rows, universe
     projects = corpus.projects()
     if plan.follow_up and conversation is not None and conversation.last_rows():
         projects = _same_rows(corpus, conversation.last_rows())
@@ -150,6 +155,9 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
         plan = plan.model_copy(update={"status": "not_found", "reason": " ".join(plan.unknown)})
         return Result(plan, "not_found", corpus=corpus)
     result = Result(plan, "answered", rows, universe=universe, corpus=corpus)
+    if plan.check and plan.indicator_condition is not None:
+        cond = plan.indicator_condition
+        result.facts["verdict"] = any(cond.satisfied_by(i) for r in rows for i in r.project.indicators if i.text in r.matched)
     totals = [r.project.total for r in rows]
     total = sum(totals, ZERO)
     add = result.figures.append

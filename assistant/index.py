@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 
 from .config import Settings
 from .errors import StoreError
-from .records import Corpus, Department, Project
+from .records import RECORDS_VERSION, Corpus, Department, Project
 
 Progress = Callable[[int, int], None]
 COLLECTION = "budget_rows"
@@ -80,6 +80,10 @@ class Store:
         """True when the store holds an ingested index."""
         gen = self.generation()
         return gen is not None and (self.root / gen / "records.json").exists()
+
+    def current(self) -> bool:
+        """Whether the records were parsed by this version of the parser."""
+        return self.manifest().get("records_version") == RECORDS_VERSION
 
     def manifest(self) -> dict[str, Any]:
         """The live generation's manifest (embedder, counts, documents), read once per generation."""
@@ -180,7 +184,7 @@ class Store:
                 "embedder": embedder_id(self.embedder), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": [d.document for d in corpus.departments], "entries": len(entries),
                 "projects": len(corpus.projects()), "indicators": len(corpus.indicators()),
-                "chroma": "server" if self.settings.chroma_host else "embedded",
+                "chroma": "server" if self.settings.chroma_host else "embedded", "records_version": RECORDS_VERSION,
             }
             (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             self._release_clients()

@@ -37,7 +37,8 @@ _CN_DIGITS = set("零〇一二两三四五六七八九十百千")
 _NONE_WORDS = {"无", "零", "没有"}
 # measure words, longest first wins; anything else keeps its first character
 _MEASURES = sorted(
-    "人次 批次 家次 户次 架次 万元 亿元 元 平方米 平方公里 公里 千米 米 吨 小时 分钟 工作日 个月 天 日 年 月 周 次 个 人 % ‰ "
+    "人次 批次 家次 户次 架次 万元 亿元 元 平方米 平方公里 立方米 公里 千米 米 吨 小时 分钟 个工作日 工作日 个百分点 百分点 "
+    "课时 学时 公顷 亩 个月 天 日 年 月 周 次 个 人 % ‰ "
     "场 起 项 家 篇 期 件 份 户 所 台 套 条 名 本 册 部 座 床 辆 门 类 批 处 分 元/人".split(),
     key=len, reverse=True,
 )

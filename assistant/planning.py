@@ -54,6 +54,7 @@ class Plan(BaseModel):
     categories: list[str] = Field(default_factory=list, description="indicator categories (产出, 质量)")
     indicator_count: Condition | None = Field(None, description="how many indicators a project has (只设了两条指标)")
     unit_proper: bool = Field(False, description="the unit itself (本级), not the department of the same name")
+    check: bool = Field(False, description="a yes/no question: the named project's rows are shown and the condition judged")
     share_of: list[str] = Field(default_factory=list, description="units whose total is the base of a share (else the department)")
     share_proper: bool = Field(False, description="the share is of the unit itself (本级)")
     share_department: bool = Field(False, description="the department's share is asked too")
@@ -92,7 +93,8 @@ def indicator_key(ind: Indicator) -> str:
 
 _COUNT = (r"(?<![这那哪])(?:多少|几)(?:个|项|条)?(?:绩效指标|指标|项目|单位)|(?:项目|指标)(?:个数|数量|数目)"
           r"|(?:指标|项目)[^，,。？?]{0,6}?(?:一共|总共|共)?有?(?:多少|几)(?:个|项)"
-          r"|how many(?: of)?(?: the)?(?: [a-z-]+){0,2}? (?:projects?|indicators?|targets?|units?|programmes?)"
+          # (only "how many" is taken: the words between may name a unit, "how many of the development centre's projects")
+          r"|how many(?=(?: of)?(?: the)?(?: [a-z-]+){0,3}? (?:projects?|indicators?|targets?|units?|programmes?))"
           r"|number of (?:projects?|indicators?)|count (?:the )?(?:projects?|indicators?)")
 
 
@@ -128,6 +130,12 @@ class Planner:
         unit_folded = [fold(n) for n in unit_names]
         self.department_words = {w for words in self.lexicon.values() for w in map(fold, words)
                                  if len(unit_folded) > 1 and all(w in u for u in unit_folded)}
+        # "局里", "本局", "委里": the unit that bears the department's name
+        self._own_unit_words = [(w, [fold(d.name)]) for d in corpus.departments for suffix, words in
+                                (("局", ["局里", "本局", "局本级", "局机关"]), ("委员会", ["委里", "本委", "委本级", "委机关"]),
+                                 ("厅", ["厅里", "本厅", "厅本级", "厅机关"]), ("办公室", ["办里", "本办"]))
+                                if d.name.endswith(suffix) for w in words]
+        self._synonym_words = "|".join(fold(w) for w, _ in list(self.g["zh_synonyms"].items()) + self._own_unit_words)
         self.llm = None
         if settings is not None and (settings.llm_enabled or chat_model is not None):
             from .llm import LLMPlanner
@@ -193,6 +201,8 @@ class Planner:
                     for m in t.find(rf"(?<![a-z]){p}(?![a-z])" if re.match(r"[a-z%(]", p) else p, consume=False)]
             if scope.get("unless_in_table"):
                 hits = [h for h in hits if fold(h) not in self.corpus_folded]  # 住宿费 may be a project of its own
+            if scope.get("unless_corpus_has", "\x00") in self.corpus_folded:
+                hits = []  # "actually utilised foreign investment" when the table holds 实际利用外资
             hits = [h for h in hits if not self._glued(t.text, h)]  # 编制 of 规划编制 is no staffing
             if hits:
                 plan.status, plan.reason = "not_found", scope["what_en"] if lang == "en" else scope["what_zh"]
@@ -227,6 +237,7 @@ class Planner:
         plan.withheld = True if cue["withheld"] else (False if cue["disclosed"] or plan.withheld is False else None)
         plan.quantified = False if cue["unquantified"] else None
         plan.all_quantified, plan.uncategorized = cue["all_quantified"], cue["uncategorized"]
+        plan.check = cue["yes_no"] and bool(plan.projects) and plan.indicator_condition is not None
         plan.follow_up = bool(conversation and conversation.last_rows()) and (
             cue["follow_up"] or ((cue["weak_follow_up"] or not cue["global_scope"]) and self._unanchored(plan)))
         plan.subject = "indicators" if cue["count_indicators"] or cue["average_indicators"] else "projects"
@@ -249,6 +260,8 @@ class Planner:
         """Which of the glossary's cue words the question holds (order matters: each consumes its words)."""
         cues = self.g["cues"]
         c: dict[str, bool] = {}
+        t.has(cues["inclusion"])  # "（不宜公开的也算）" includes, it does not filter
+        c["yes_no"] = t.has(cues["yes_no"], consume=False)
         c["withheld"] = t.has(cues["withheld"])
         c["disclosed"] = not c["withheld"] and t.has(cues["disclosed"])
         for key in ("all_quantified", "uncategorized", "unquantified", "numbering", "reconcile", "share", "average"):
@@ -278,10 +291,12 @@ class Planner:
     def _fits(self, matches: dict[str, Any], cue: dict[str, bool], funding: list[str]) -> bool:
         """Whether a weakly matched project has what the question asks about (其他资金, withheld):
         "the seed industry project's other funds" names it; "有几个项目的信息没有公开" does not."""
-        if "project" not in matches or any(cue[k] for k in ("numbering", "reconcile")):
+        if not {"project", "unit"} & set(matches) or any(cue[k] for k in ("numbering", "reconcile")):
             return False
+        named = set(matches["project"].names) if "project" in matches else set()
+        units = set(matches["unit"].names) if "unit" in matches else set()
         for p in self.corpus.projects():
-            if p.name not in matches["project"].names:
+            if p.name not in named and p.unit not in units:
                 continue
             if ((not funding or any(getattr(p, k) for k in funding))
                     and (not cue["withheld"] or p.withheld) and (not cue["disclosed"] or not p.withheld)
@@ -437,7 +452,16 @@ class Planner:
         return None
 
     def _places(self, t: Text, plan: Plan) -> None:
-        """A city the tables do not mention (深圳市外办, Shanghai's office) is another department."""
+        """A city the tables do not mention (深圳市外办, Shanghai's office), or a bureau none of the
+        table's units is (广州市商务局; 应急局 is one: its characters stand in order in 合肥市应急管理局),
+        is another department."""
+        for m in re.finditer(r"[一-鿿]{2,10}?(?:局|厅|委员会)(?![一-鿿]{0,2}(?:项目|经费|资金))", t.text):
+            org = m.group()
+            if re.search(r"[全本该此我贵](?:局|厅|委员会)$", org):
+                continue  # 全局, 本局: the department itself
+            tails = [org[k:] for k in range(len(org) - 2)]  # 市场监管局 of "…经费占市场监管局" is a unit
+            if tails and not any(fold(x) in self.corpus_folded or any(self._in_order(x, u) for u in self.units.names) for x in tails):
+                plan.status, plan.reason = "not_found", org[-6:]
         for en, zh in self.g["cities"].items():
             if (zh in t.text or re.search(rf"\b{en}\b", t.text)) and zh not in self.corpus_text:
                 plan.status, plan.reason = "not_found", zh
@@ -497,7 +521,7 @@ class Planner:
                 if k not in found_terms:
                     found_terms.append(k)
         pieces += [(self._terms[k][1], set()) for k in found_terms]
-        for word, extra in self.g["zh_synonyms"].items():
+        for word, extra in list(self.g["zh_synonyms"].items()) + self._own_unit_words:
             at = base.find(fold(word))
             inside_a_name = at >= 0 and base[max(0, at - 2):at + len(word) + 2] in self.corpus_folded
             if at >= 0 and not inside_a_name:  # 外办 is a synonym, but not inside 驻外办事处
@@ -574,6 +598,12 @@ class Planner:
                 out.append((at, found))
         return out
 
+    @staticmethod
+    def _in_order(short: str, name: str) -> bool:
+        """Whether the characters of ``short`` stand in ``name`` in order (应急局 in 合肥市应急管理局)."""
+        it = iter(name)
+        return all(ch in it for ch in short)
+
     def _glued(self, text: str, word: str) -> bool:
         """Whether a Chinese ``word`` in ``text`` stands inside a table word there (规划编制, not 人员编制)."""
         at = text.find(word)
@@ -585,7 +615,8 @@ class Planner:
     def _unless_in_a_name(self, m: re.Match[str]) -> str:
         """A stop word is dropped, unless it stands in a name as written here (服务中心, 在训运动员)."""
         before, after = fold(m.string[max(0, m.start() - 1):m.end()]), fold(m.string[m.start():m.end() + 1])
-        glued = any(len(w) > len(m.group()) and w in self.corpus_folded for w in (before, after))
+        glued = any(len(w) > len(m.group()) and (w in self.corpus_folded or w in self._synonym_words)  # 局里
+                    for w in (before, after))
         return m.group() if glued else "|"
 
     def _names(self, t: Text, lang: str, comparing: bool = False, unit_first: bool = False) -> tuple[dict[str, Any], set[str], int]:
@@ -611,6 +642,9 @@ class Planner:
             weak = matches["project"].score <= 2 < matches["unit"].score and not singles_out
             if weak or all(seg in unit_names for seg in matches["project"].segments):
                 del matches["project"]  # words of the unit's name (or one weak word) that projects share too
+        if "unit" in matches and "indicator" in matches and all(
+                seg in "|".join(fold(u) for u in matches["unit"].names) for seg in matches["indicator"].segments):
+            del matches["indicator"]  # "the law enforcement detachment (…执法支队)": 执法 names the unit here
         if "unit" in matches and words:
             # "the agricultural technology extension station": a project or indicator found only
             # through English words that name the unit (农业 + 新技术) is not asked about
@@ -634,8 +668,10 @@ class Planner:
             if (other and not set(other.names) & set(matches["project"].names) and other.score > matches["indicator"].score
                     and other.positions & matches["indicator"].positions):
                 del matches["indicator"]
+        if "unit" in matches and joined:  # "局里和指挥中心": two units
+            self._more_of("unit", matches, query, groups, spans, t.text)
         if "project" in matches and not (comparing and len(matches["project"].names) >= 2) and (comparing or joined):
-            self._more_projects(matches, query, groups, spans)
+            self._more_of("project", matches, query, groups, spans)
         if "project" in matches and "indicator" not in matches:
             # "how many bridges does the bridge inspection project plan": the project's own
             # indicator may share the words that named the project (检测桥梁数量)
@@ -671,13 +707,19 @@ class Planner:
                     or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
                     or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})
 
-    def _more_projects(self, matches: dict[str, Any], query: str, groups: list[set[int]],
-                       spans: list[list[range]]) -> None:
-        """"外宣项目和多语种平台项目": after the best project, the rest of the question may name another."""
+    def _more_of(self, kind: str, matches: dict[str, Any], query: str, groups: list[set[int]],
+                 spans: list[list[range]], text: str = "") -> None:
+        """"外宣项目和多语种平台项目", "局里和指挥中心": after the best name of ``kind``, the rest of the
+        question may name another (a second unit by one weak word only right beside the 和)."""
         claimed = set().union(*(claimed_by(m, groups) for m in matches.values()))
-        more = self.projects.best(mask(query, claimed), 2, spans)
+        index = self.projects if kind == "project" else self.units
+        more = index.best(mask(query, claimed), 2, spans)
+        if more and kind == "unit" and more.score < 3:
+            beside = "|".join(re.escape(seg) for seg in more.segments)
+            if not re.search(rf"(?:和|与|及|、)(?:{beside})|(?:{beside})[一-鿿]{{0,3}}(?:和|与|及|、)", fold(text)):
+                more = None
         if more:
-            first = matches["project"]
+            first = matches[kind]
             first.names += [n for n in more.names if n not in first.names]
             first.positions |= more.positions
             first.segments += more.segments

@@ -52,7 +52,8 @@ def _units_agree(wanted: str | None, have: str | None) -> bool:
         return True
     if not have:
         return False
-    return wanted == have or wanted in have or have in wanted
+    wanted, have = wanted.removeprefix("个"), have.removeprefix("个")  # 个工作日 and 工作日 agree
+    return wanted == have or wanted in have  # 人次 is in 万人次; 人 is not 人次
 
 
 def detect_language(question: str) -> Literal["zh", "en"]:
@@ -95,6 +96,9 @@ def _dec(x: Decimal) -> str:
 _CN_RUN = re.compile(r"(?<![哪每这那某任同唯统第])([零〇一二两三四五六七八九十百千万亿]+)(?=万元|元|个|项|条|天|人次|次|场|批|家|%|名|位)")
 
 
+_CN_RANGE_START = re.compile(r"(?<![哪每这那某任同唯统第])([零〇一二两三四五六七八九十百千万亿]+)(?=\s*(?:到|至|~|-)\s*\d+(?:\.\d+)?\s*(?:万元|元))")
+
+
 def _cn_numbers(text: str) -> str:
     """Chinese numerals before a unit become digits (三百万元 -> 3000000元, 两个 -> 2个); 一共 stays."""
     import cn2an
@@ -107,7 +111,9 @@ def _cn_numbers(text: str) -> str:
 
     text = text.replace("百分之百", "100%")
     text = re.sub(r"百分之([零〇一二两三四五六七八九十百点]+)", lambda m: number(m) + "%", text)
-    return _CN_RUN.sub(number, text)
+    text = _CN_RUN.sub(number, text)
+    # "一百万到三百万元": the first end of a range takes the unit of the second
+    return _CN_RANGE_START.sub(number, text)
 
 
 class Text:
@@ -125,7 +131,7 @@ class Text:
         t = re.sub(r"[(（]\s*(?:in\s+)?(?:units of\s+)?(万元|(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb|元))\s*[)）]", " 万元 ", t)
         t = re.sub(r"(?<!\d)(?:10000|ten thousand|10k)\s*(?:yuan|rmb)", " 万元 ", t)
         # "1.5 and 2 million", "400000 to 1000000 yuan": the unit after a range belongs to both ends
-        t = re.sub(r"(\d+(?:\.\d+)?)\s*(and|to|-|~)\s*(?=\d+(?:\.\d+)?\s*(million|yuan|rmb|元)(?![a-z]))",
+        t = re.sub(r"(\d+(?:\.\d+)?)\s*(and|to|-|~|到|至)\s*(?=\d+(?:\.\d+)?\s*(million|yuan|rmb|元)(?![a-z]))",
                    lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)} ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元 ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{_dec(Decimal(m.group(1)) * 10000)}万元", t)
@@ -225,7 +231,7 @@ def read_conditions(t: Text, measures: list[tuple[str, str]]) -> list[Condition]
             out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
     suffix = {"≥": r"及以上|或以上|以上|or more|and above|or above|or higher|plus|\+", "≤": r"及以下|或以下|以下|以内|or less|or below|and below|or fewer|or lower"}
     for op, words in suffix.items():
-        for m in t.find(rf"{num}{u}\s*(?:{words})"):
+        for m in t.find(rf"{num}{u}\s*(?:[(（][^)）]{{1,8}}[)）]\s*)?(?:{words})"):  # "1,000 person-times (人次) or more"
             out.append(Condition(op=op, value=Decimal(m.group(1)), unit=unit_of(m.group(2))))  # type: ignore[arg-type]
     for m in t.find(rf"(?<![\d.]){num}\s*(?:[a-z-]+\s+){{0,2}}?({unit_rx})(?![a-z])", consume=False):
         # "365 service days": the number and its unit are the condition; "service" stays a word.

@@ -12,6 +12,11 @@ from typing import Any, Iterator
 ZERO = Decimal("0.00")
 
 
+
+# Bumped whenever parsing gives other records for the same table (a unit of measure read differently);
+# a store built by another version is rebuilt (the bundled sample) or reported (`assistant validate`).
+RECORDS_VERSION = 2
+
 @dataclass(frozen=True)
 class Source:
     """Where a row stands: the document (file name) and its line, or sheet + row for XLSX."""

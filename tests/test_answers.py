@@ -244,3 +244,19 @@ def test_the_longest_glossary_phrase_wins(tmp_path_factory):
     other = _other(tmp_path_factory, "other_dept_education_ns")
     answer = other.ask("What is the total budget of the IT centre?")  # 信息中心, not 信息化 of "IT"
     assert {r.project.unit for r in answer.rows} == {"南山区教育信息中心"}
+
+
+def test_a_yes_no_question_about_a_target_shows_the_deciding_row(assistant):
+    answer = assistant.ask("多语种公共服务平台项目的满意度目标是不是不低于95%？")
+    assert names(answer) == [("广州市多语种公共服务平台项目", "291.00")]
+    assert answer.text.startswith("不是")
+
+
+def test_a_bureau_the_table_does_not_hold_is_another_department(assistant):
+    assert assistant.ask("广州市商务局2024年的项目支出合计是多少？").status == "not_found"
+
+
+def test_withheld_rows_counted_in_are_not_a_filter(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_emergency")
+    answer = other.ask("表里一共有几个项目（不宜公开的也算）？平均每个项目多少钱？")
+    assert len(answer.rows) == 16 and [f.value for f in answer.figures if f.label == "平均"] == ["427.01"]
