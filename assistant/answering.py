@@ -282,6 +282,10 @@ def render(result: "Result", planner: "Planner | None" = None) -> Answer:
     if result.status != "answered":
         if result.status == "not_found":
             text = _not_found_text(result, zh)
+        elif plan.reason == "follow_up":
+            text = ("这个问题指的是上一个回答中的项目，但此前没有问过问题。请先问一个列出项目的问题，例如：哪些项目的年度指标值是365天？" if zh
+                    else "This question refers to the projects of an earlier answer, but nothing was asked before. "
+                         "Ask for the projects first, e.g. Which projects target 365 service days?")
         elif plan.suggestion:
             text = (f"表中没有找到“{plan.reason}”。您是指“{plan.suggestion}”吗？请用项目名称再问一次。" if zh
                     else f"I could not find “{plan.reason}” in the table. Did you mean “{plan.suggestion}”? Ask again with that name.")

@@ -182,7 +182,7 @@ def ask(
     batch = question == "-"
     questions = [q for q in (line.strip() for line in sys.stdin)] if batch else [question]
     convo = Conversation() if conversation or not batch else None
-    for q in (q for q in questions if q):
+    for q in (q for q in questions if q or not batch):  # blank lines of a batch are skipped; an empty question is refused
         if not as_json:
             print_answer(_guard(lambda: assistant.ask(q, conversation=convo), settings), explain)
             continue

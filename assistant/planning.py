@@ -254,6 +254,9 @@ class Planner:
             self._semantic(question, plan)
         if plan.status == "answer" and plan.unknown and self._about_something_else(plan, matches, pieces_used):
             plan.status, plan.reason = "not_found", " ".join(plan.unknown)
+        if cue["follow_up"] and not (conversation and conversation.last_rows()) and self._unanchored(plan) and not plan.order:
+            # "它们合计多少？" with nothing asked before: say so, rather than "the table has no 它们"
+            plan.status, plan.reason, plan.suggestion = "needs_clarification", "follow_up", None
         return plan
 
     def _read_cues(self, t: Text) -> dict[str, bool]:

@@ -61,3 +61,14 @@ def test_eval_command_scores_the_gold_copy(sample_store):
                           str(ROOT / "tests" / "gold" / "questions.jsonl")], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:]
     assert "100.0% of questions answered correctly (36/36)" in out.stdout
+
+
+def test_an_empty_question_is_refused_with_one_line(sample_store):
+    out = ask(sample_store, "  ")
+    assert out.returncode != 0 and out.stderr.strip().startswith("error: the question is empty")
+
+
+def test_a_follow_up_with_nothing_before_asks_for_the_first_question(sample_store):
+    out = ask(sample_store, "--json", "它们合计多少？")
+    answer = json.loads(out.stdout)
+    assert answer["status"] == "needs_clarification" and "此前没有问过问题" in answer["answer"]
