@@ -209,6 +209,7 @@ class Planner:
         self._share_base(t, lang, plan)
         plan.indicator_count = self._indicator_count(t)
         plan.target_texts = self._target_texts(t)
+        named = self._quoted_in_names(t)  # 名称里带“专项经费”的项目
         rank = read_rank(t)
         if rank:
             plan.order, plan.limit, plan.offset = rank  # type: ignore[assignment]
@@ -222,12 +223,16 @@ class Planner:
         cue = self._read_cues(t)
 
         unit_first = t.has(self.g["cues"]["unit_projects"], consume=False)  # "which projects does X run?"
-        matches, translated, pieces_used = self._names(t, lang, comparing, unit_first)
+        indicator_asked = any(c.unit not in (None, "万元", "元") for c in conditions) or t.has(self.g["cues"]["indicator_concept"], consume=False)
+        budget_first = cue["money"] and not cue["target"] and not indicator_asked
+        matches, translated, pieces_used = self._names(t, lang, comparing, unit_first, indicator_asked, budget_first)
         structural = plan.funding or any(cue[k] for k in ("withheld", "disclosed", "unquantified", "all_quantified",
                                                           "uncategorized", "numbering", "reconcile"))
         if structural and matches and max(m.score for m in matches.values()) <= 2 and not self._fits(matches, cue, plan.funding):
             matches = {}  # "有几个项目的信息没有公开": the cue is the question; 信息 is not a name here
         self._place_names(plan, matches, cue)
+        if named:
+            plan.projects = sorted(set(plan.projects) | set(named)) if plan.projects else named
         plan.exclude_units, plan.exclude_projects = excluded.get("unit", []), excluded.get("project", [])
         plan.unit_proper = bool(plan.units) and cue["unit_proper"]
         for cond in conditions:  # the first condition of each kind wins ("在50万元至150万元之间（含50万元）")
@@ -443,6 +448,15 @@ class Planner:
                 found.append(category)
         return found
 
+    def _quoted_in_names(self, t: Text) -> list[str]:
+        """Project names holding a quoted fragment of the question ("名称里带“专项经费”的项目")."""
+        for m in t.find(r"[“\"「『‘']([^”\"」』’']{2,20})[”\"」』’']", consume=False):
+            names = [p for p in self.projects.names if fold(m.group(1)) in fold(p)]
+            if names:
+                t.consume(m.start(), m.end())
+                return names
+        return []
+
     def _measure(self, t: Text) -> str | None:
         """"targets measured in 人次", "按人次设定的指标", "面积以亩计": the unit a target is counted in."""
         unit_rx = "|".join(f"(?:{p})" for p, _ in self.measures)
@@ -622,7 +636,8 @@ class Planner:
                     for w in (before, after))
         return m.group() if glued else "|"
 
-    def _names(self, t: Text, lang: str, comparing: bool = False, unit_first: bool = False) -> tuple[dict[str, Any], set[str], int]:
+    def _names(self, t: Text, lang: str, comparing: bool = False, unit_first: bool = False,
+               indicator_asked: bool = False, budget_first: bool = False) -> tuple[dict[str, Any], set[str], int]:
         """The names matched, the English words whose dictionary translations took part, and how
         many translated pieces (glossary terms, dictionary words) took part. ``comparing``: the
         question sets projects against each other, so indicators are not matched. ``unit_first``: the
@@ -630,10 +645,23 @@ class Planner:
         query, groups, spans, words = self._query(t, lang)
         kinds = [self.units, self.projects] if comparing else [self.units, self.projects, self.indicators]
         matches = resolve(query, kinds, groups=groups, alternatives=spans)
+        if budget_first and "indicator" in matches and "project" not in matches and "unit" not in matches:
+            project = self.projects.best(query, 2, spans)
+            if project and project.score >= matches["indicator"].score - 2:
+                matches = {"project": project}  # "how much goes to cruise tourism": 邮轮旅游发展专项资金, not 邮轮旅游客源市场
         if unit_first and "project" in matches:
             unit = self.units.best(query, 3, spans)
             if unit and unit.score >= matches["project"].score - 1:
                 matches = {"unit": unit}  # "the special equipment inspection people": 特种设备检测研究院, not its 检验 project
+        if indicator_asked and "project" in matches and "indicator" in matches and matches["project"].score <= 2 \
+                and set(matches["project"].segments) <= set(matches["indicator"].segments):
+            del matches["project"]  # "zero safety accidents": 安全 describes the target, not 港口安全监管专项经费
+        if indicator_asked and "project" in matches and "indicator" not in matches and "unit" not in matches:
+            # "which projects have targets for wage arrears": the words name indicators (欠薪案件动态清零率)
+            # as well as a project; the indicators answer, and the project's own ones are among them
+            indicator = self.indicators.best(query, 2, spans)
+            if indicator and indicator.score >= matches["project"].score:
+                matches = {"indicator": indicator}
         self._pair_project_and_indicator(matches, query, groups, spans)
         if "unit" in matches and "project" in matches:
             unit_names = "|".join(fold(u) for u in matches["unit"].names)

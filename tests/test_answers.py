@@ -260,3 +260,15 @@ def test_withheld_rows_counted_in_are_not_a_filter(tmp_path_factory):
     other = _other(tmp_path_factory, "other_dept_emergency")
     answer = other.ask("表里一共有几个项目（不宜公开的也算）？平均每个项目多少钱？")
     assert len(answer.rows) == 16 and [f.value for f in answer.figures if f.label == "平均"] == ["427.01"]
+
+
+def test_targets_for_a_concept_are_found_in_indicators_not_only_in_project_names(tmp_path_factory):
+    other = _other(tmp_path_factory, "other_dept_hrss")
+    answer = other.ask("Which projects have targets for wage arrears?")  # 欠薪 in a name and in another project's indicator
+    assert {r.project.name for r in answer.rows} == {"根治欠薪专项工作经费", "劳动保障监察执法经费"}
+
+
+def test_a_quoted_fragment_of_names_selects_the_projects_named_so(assistant):
+    answer = assistant.ask("名称里带“专项经费”的项目合计多少钱？")
+    assert {r.project.name for r in answer.rows} == {"外事业务专项经费", "13300101专项经费", "13300102专项经费", "发展中心涉外专项经费"}
+    assert [f.value for f in answer.figures if f.label == "合计"] == ["1653.76"]

@@ -45,7 +45,7 @@ def check(report):
                                   "blind4_sample.jsonl", "blind5_sample.jsonl", "blind6_sample.jsonl",
                                   "blind7_sample.jsonl", "blind10_sample.jsonl", "blind13_sample.jsonl",
                                   "blind16_sample.jsonl", "blind19_sample.jsonl",
-                                  "blind22_sample.jsonl"])
+                                  "blind22_sample.jsonl", "blind25_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
@@ -54,7 +54,8 @@ def test_question_set_over_the_sample(assistant, name):
                                     "other_dept_ecology", "other_dept_agriculture", "other_dept_culture",
                                     "other_dept_market", "other_dept_water", "other_dept_veterans", "other_dept_sports",
                                     "other_dept_justice", "other_dept_health_xm", "other_dept_education_ns",
-                                    "other_dept_resources", "other_dept_commerce", "other_dept_emergency"])
+                                    "other_dept_resources", "other_dept_commerce", "other_dept_emergency",
+                                    "other_dept_port", "other_dept_hrss"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
