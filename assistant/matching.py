@@ -95,7 +95,9 @@ class NameIndex:
         rest = segment
         for g in self.generic:
             rest = rest.replace(g, "")
-        return len(re.sub(r"[^\w]", "", rest))  # brackets and dashes are not words
+        weight = len(re.sub(r"[^\w]", "", rest))  # brackets and dashes are not words
+        # a long run shared word for word is specific even when made of common words (运行与管理服务)
+        return max(weight, len(segment) - 4) if len(segment) >= 6 else weight
 
     def _bonus(self, folded_name: str, start: int) -> float:
         if self.preferred_after is None:

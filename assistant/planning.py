@@ -270,10 +270,12 @@ class Planner:
         c: dict[str, bool] = {}
         t.has(cues["inclusion"])  # "（不宜公开的也算）" includes, it does not filter
         c["yes_no"] = t.has(cues["yes_no"], consume=False)
-        c["withheld"] = t.has(cues["withheld"])
-        c["disclosed"] = not c["withheld"] and t.has(cues["disclosed"])
+        not_withheld = t.has(cues["not_withheld"])  # "not marked as withheld" is the disclosed ones
+        c["withheld"] = not not_withheld and t.has(cues["withheld"])
+        c["disclosed"] = not_withheld or (not c["withheld"] and t.has(cues["disclosed"]))
         for key in ("all_quantified", "uncategorized", "unquantified", "numbering", "reconcile", "share", "average"):
             c[key] = t.has(cues[key])
+        c["unquantified"] = c["unquantified"] and not c["all_quantified"]  # "every one quantified, no vague targets"
         c["average_indicators"] = t.has(cues["average_indicators"])
         c["average"] = c["average"] or c["average_indicators"]
         c["count"] = bool(t.find(_COUNT))
@@ -367,7 +369,7 @@ class Planner:
                               or (len(matches) == 1 and best <= 2 and unknown_chars >= 3)
                               or (set(matches) == {"project"} and best <= 3 and longest >= 5))
         only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
-                          or plan.measure or plan.target_texts or plan.indicator_count or plan.categories or plan.categories
+                          or plan.measure or plan.target_texts or plan.indicator_count or plan.categories
                           or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
                           or set(plan.compute) & {"reconcile", "numbering"})
         # English words that neither the glossary nor this table's dictionary words know at all
@@ -733,7 +735,7 @@ class Planner:
     def _unanchored(self, plan: Plan) -> bool:
         """True when nothing in the plan ties the question to rows of the table."""
         return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld is not None or plan.quantified is not None
-                    or plan.measure or plan.target_texts or plan.indicator_count
+                    or plan.measure or plan.target_texts or plan.indicator_count or plan.categories
                     or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
                     or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
                     or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})

@@ -16,6 +16,12 @@ GOLD = Path(__file__).parent / "gold"
 # Questions the engine is known to miss, with why; the test fails when one starts passing, so the
 # list stays true.
 KNOWN_MISSES = {
+    "hh32": "'the complaint target for the development centre's foreign-affairs special fund': 'foreign' also names "
+            "the fund's 外国人 indicators, which outweigh its complaint indicator",
+    "nb05": "'the housing security centre': 住房 and 保障 name two projects as well as 宁波市住房保障中心, and the "
+            "projects are taken",
+    "fz16": "'the number of archive volumes to be digitised': 数字 of 数字档案馆 is taken for 'digitised' too, so "
+            "that project is listed beside the digitisation project",
     "cm02": "'actually utilised foreign investment': 使用 is not 'utilise' in CC-CEDICT, and 外资 is shared by two "
             "indicators of the project, so the project's other indicator is given",
     "l19": "'student participations' of 'the youth science activities project': the project's words also name its other "
@@ -45,7 +51,8 @@ def check(report):
                                   "blind4_sample.jsonl", "blind5_sample.jsonl", "blind6_sample.jsonl",
                                   "blind7_sample.jsonl", "blind10_sample.jsonl", "blind13_sample.jsonl",
                                   "blind16_sample.jsonl", "blind19_sample.jsonl",
-                                  "blind22_sample.jsonl", "blind25_sample.jsonl"])
+                                  "blind22_sample.jsonl", "blind25_sample.jsonl",
+                                  "blind28_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
@@ -55,7 +62,7 @@ def test_question_set_over_the_sample(assistant, name):
                                     "other_dept_market", "other_dept_water", "other_dept_veterans", "other_dept_sports",
                                     "other_dept_justice", "other_dept_health_xm", "other_dept_education_ns",
                                     "other_dept_resources", "other_dept_commerce", "other_dept_emergency",
-                                    "other_dept_port", "other_dept_hrss"])
+                                    "other_dept_port", "other_dept_hrss", "other_dept_housing", "other_dept_archives"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
