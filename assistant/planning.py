@@ -632,7 +632,10 @@ class Planner:
         return any(len(w) > len(word) and w in self.corpus_folded for w in around)
 
     def _unless_in_a_name(self, m: re.Match[str]) -> str:
-        """A stop word is dropped, unless it stands in a name as written here (服务中心, 在训运动员)."""
+        """A stop word is dropped, unless it stands in a name as written here (服务中心, 在训运动员);
+        的 and 了 always go ("广州的国际影响力" is 广州国际影响力)."""
+        if m.group() in ("的", "了"):
+            return "|"
         before, after = fold(m.string[max(0, m.start() - 1):m.end()]), fold(m.string[m.start():m.end() + 1])
         glued = any(len(w) > len(m.group()) and (w in self.corpus_folded or w in self._synonym_words)  # 局里
                     for w in (before, after))
