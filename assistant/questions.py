@@ -136,6 +136,8 @@ class Text:
         t = re.sub(r"(\d+(?:\.\d+)?)\s*million\s*(?:yuan|rmb)?", lambda m: f"{_dec(Decimal(m.group(1)) * 100)} 万元 ", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*亿元?", lambda m: f"{_dec(Decimal(m.group(1)) * 10000)}万元", t)
         t = re.sub(r"(\d+(?:\.\d+)?)\s*(?<!万)(?:yuan|rmb|cny|元)(?![a-z])", lambda m: f"{_dec(Decimal(m.group(1)) / 10000)} 万元", t)
+        # "及时率（含及时性）" names one more thing; "(含50万元)" only says a bound is inclusive
+        t = re.sub(r"[(（]\s*(?:含|包括|包含)\s*((?![一-鿿]*(?:单位|下属|在内|全部|所有|部门|项目))[一-鿿]{2,8})\s*[)）]", r"和\1", t)
         t = re.sub(r"[(（]\s*(?:含|包括|包含|均含|inclusive)[^)）]*[)）]|\binclusive\b", " ", t)
         self.text = t
         self.used = [False] * len(t)

@@ -16,6 +16,13 @@ GOLD = Path(__file__).parent / "gold"
 # Questions the engine is known to miss, with why; the test fails when one starts passing, so the
 # list stays true.
 KNOWN_MISSES = {
+    "ty05": "'the medical insurance handling service centre': its words name projects as well as the unit, and the "
+            "projects are taken (as nb05)",
+    "ty14": "'群众医药费用负担': 医疗费用负担 holds more of the words than 群众用药负担, so only that indicator is taken",
+    "ty15": "'the long-term care insurance pilot': 长期护理保险试点工作经费 holds the words whole and outscores "
+            "长期护理保险试点失能评估服务项目, so one project of the two is given",
+    "nc14": "'digital city management': 数字城管 outscores 数字化城市管理 (城市, 管理 are common words), so one "
+            "project of the two is given",
     "sj12": "'数据上报及时率': 价格监测数据上报及时率 holds it whole and outscores 农业统计报表上报及时率, which holds "
             "only 上报及时率",
     "hh32": "'the complaint target for the development centre's foreign-affairs special fund': 'foreign' also names "
@@ -54,7 +61,8 @@ def check(report):
                                   "blind7_sample.jsonl", "blind10_sample.jsonl", "blind13_sample.jsonl",
                                   "blind16_sample.jsonl", "blind19_sample.jsonl",
                                   "blind22_sample.jsonl", "blind25_sample.jsonl",
-                                  "blind28_sample.jsonl", "blind31_sample.jsonl"])
+                                  "blind28_sample.jsonl", "blind31_sample.jsonl",
+                                  "blind33_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
@@ -65,7 +73,7 @@ def test_question_set_over_the_sample(assistant, name):
                                     "other_dept_justice", "other_dept_health_xm", "other_dept_education_ns",
                                     "other_dept_resources", "other_dept_commerce", "other_dept_emergency",
                                     "other_dept_port", "other_dept_hrss", "other_dept_housing", "other_dept_archives",
-                                    "other_dept_statistics"])
+                                    "other_dept_statistics", "other_dept_medical_insurance", "other_dept_urban"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
