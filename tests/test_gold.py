@@ -16,6 +16,8 @@ GOLD = Path(__file__).parent / "gold"
 # Questions the engine is known to miss, with why; the test fails when one starts passing, so the
 # list stays true.
 KNOWN_MISSES = {
+    "gy14": "'wetland protection': 湿地保护 stands whole in one project name and outscores 国家湿地公园保护管理, so one "
+            "project of the two is given (as ty15)",
     "ty05": "'the medical insurance handling service centre': its words name projects as well as the unit, and the "
             "projects are taken (as nb05)",
     "ty14": "'群众医药费用负担': 医疗费用负担 holds more of the words than 群众用药负担, so only that indicator is taken",
@@ -62,7 +64,7 @@ def check(report):
                                   "blind16_sample.jsonl", "blind19_sample.jsonl",
                                   "blind22_sample.jsonl", "blind25_sample.jsonl",
                                   "blind28_sample.jsonl", "blind31_sample.jsonl",
-                                  "blind33_sample.jsonl"])
+                                  "blind33_sample.jsonl", "blind36_sample.jsonl"])
 def test_question_set_over_the_sample(assistant, name):
     check(run_eval(assistant, GOLD / name))
 
@@ -73,7 +75,8 @@ def test_question_set_over_the_sample(assistant, name):
                                     "other_dept_justice", "other_dept_health_xm", "other_dept_education_ns",
                                     "other_dept_resources", "other_dept_commerce", "other_dept_emergency",
                                     "other_dept_port", "other_dept_hrss", "other_dept_housing", "other_dept_archives",
-                                    "other_dept_statistics", "other_dept_medical_insurance", "other_dept_urban"])
+                                    "other_dept_statistics", "other_dept_medical_insurance", "other_dept_urban",
+                                    "other_dept_forestry"])
 def test_questions_over_another_departments_table(tmp_path_factory, folder):
     store = tmp_path_factory.mktemp(folder)
     other = Assistant(Settings.load(env={}, store=store))
