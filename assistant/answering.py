@@ -263,10 +263,10 @@ def _totals(result: "Result", zh: bool, lookup: list[str] | None) -> list[str]:
     if "总计" in figs and not lookup:
         f = figs["总计"]
         out.append(f"预算总计 {f.value} 万元。" if zh else f"Budget: {f.value} 万元.")
-    for f in result.figures:
-        if f.label.startswith("占") and f.label.endswith("合计比例") and f.label != "占部门合计比例":
-            unit = f.label[1:-len("合计比例")]
-            out.append(f"占{unit}项目合计的 {f.value}%（{f.expression}）。" if zh else f"Share of {unit}'s total: {f.value}% ({f.expression}).")
+    unit_share = figs.get(f"占{result.plan.share_base()}合计比例") if result.plan.share_of else None
+    if unit_share:
+        unit, f = result.plan.share_base(), unit_share
+        out.append(f"占{unit}项目合计的 {f.value}%（{f.expression}）。" if zh else f"Share of {unit}'s total: {f.value}% ({f.expression}).")
     if "占部门合计比例" in figs:
         f = figs["占部门合计比例"]
         out.append(f"占部门项目支出合计的 {f.value}%（{f.expression}）。" if zh

@@ -149,7 +149,7 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
     if plan.status != "answer":
         return Result(plan, "not_found" if plan.status == "not_found" else "needs_clarification", corpus=corpus)
     rows, universe = select(plan, corpus, conversation)
-    if not rows and plan.unknown and _names_only(plan):
+    if not rows and plan.unknown and plan.named() and not (plan.filtered() or plan.follow_up):
         # "the Terracotta Warriors museum renovation project": the museum and 修缮 are in the table,
         # but no row is both, and other words name nothing: the table does not hold the thing asked about
         plan = plan.model_copy(update={"status": "not_found", "reason": " ".join(plan.unknown)})
@@ -206,7 +206,7 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
         bases = []
         if plan.share_of:
             unit_total = sum((p.total for p in corpus.projects() if in_units(p, plan.share_of, plan.share_proper)), ZERO)
-            bases.append((f"占{'、'.join(plan.share_of)}{'本级' if plan.share_proper else ''}合计比例", unit_total))
+            bases.append((f"占{plan.share_base()}合计比例", unit_total))
         if not plan.share_of or plan.share_department:
             bases.append(("占部门合计比例", _department_total(corpus, rows)))
         for label, base in bases:
@@ -222,14 +222,6 @@ def execute(plan: Plan, corpus: Corpus, conversation: "Conversation | None" = No
         for p, ind in shown[:8]:
             add(Figure(ind.name, plain(ind.value), ind.unit or "", f"年度指标值：{ind.target}（{p.name}）"))  # type: ignore[arg-type]
     return result
-
-
-def _names_only(plan: Plan) -> bool:
-    """Whether the plan picks rows by names alone (no condition, no review cue)."""
-    return bool(plan.units or plan.projects or plan.indicator_texts) and not (
-        plan.withheld is not None or plan.quantified is not None or plan.amount_condition or plan.indicator_condition
-        or plan.funding or plan.all_quantified or plan.uncategorized or plan.target_texts or plan.measure or plan.categories
-        or plan.indicator_count or plan.follow_up or set(plan.compute) & {"reconcile", "numbering"})
 
 
 def _department_total(corpus: Corpus, rows: list[CitedRow]) -> Decimal:

@@ -75,6 +75,21 @@ class Plan(BaseModel):
     asks: Literal["budget", "target"] | None = Field(None, description="whether a lookup asks for the budget or the target")
     suggestion: str | None = Field(None, description="the nearest project, offered when the words matched nothing")
 
+    def named(self) -> bool:
+        """Whether the plan names units, projects or indicators."""
+        return bool(self.units or self.projects or self.indicator_texts)
+
+    def filtered(self) -> bool:
+        """Whether rows are chosen by more than names: a condition, a review cue, a funding column."""
+        return bool(self.withheld is not None or self.quantified is not None or self.amount_condition
+                    or self.indicator_condition or self.funding or self.all_quantified or self.uncategorized
+                    or self.target_texts or self.measure or self.indicator_count or self.categories
+                    or set(self.compute) & {"reconcile", "numbering"})
+
+    def share_base(self) -> str:
+        """The unit a share is taken of, as labels name it (广州对外交流发展中心, or …本级)."""
+        return "、".join(self.share_of) + ("本级" if self.share_proper else "")
+
     def explain(self) -> dict[str, Any]:
         """JSON-ready dict without empty fields."""
         return {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, []) and (v is not False or k in ("quantified", "withheld"))}
@@ -135,6 +150,9 @@ class Planner:
                                 (("局", ["局里", "本局", "局本级", "局机关"]), ("委员会", ["委里", "本委", "委本级", "委机关"]),
                                  ("厅", ["厅里", "本厅", "厅本级", "厅机关"]), ("办公室", ["办里", "本办"]))
                                 if d.name.endswith(suffix) for w in words]
+        # the table's own city ("the Nanjing ... institute") names no row, and is no unknown word either
+        self._stop_en_here = set(self.g["stop_en"]) | {en for en, zh in self.g["cities"].items() if zh in self.corpus_text}
+        self._categories_here = {i.category for _, i in corpus.indicators()}
         self._synonym_words = "|".join(fold(w) for w, _ in list(self.g["zh_synonyms"].items()) + self._own_unit_words)
         self.llm = None
         if settings is not None and (settings.llm_enabled or chat_model is not None):
@@ -368,10 +386,7 @@ class Planner:
             return plain and ((set(matches) == {"unit"} and unknown_chars >= 4)
                               or (len(matches) == 1 and best <= 2 and unknown_chars >= 3)
                               or (set(matches) == {"project"} and best <= 3 and longest >= 5))
-        only_names = not (plan.withheld is not None or plan.quantified is not None or plan.amount_condition
-                          or plan.measure or plan.target_texts or plan.indicator_count or plan.categories
-                          or plan.indicator_condition or plan.funding or plan.all_quantified or plan.uncategorized
-                          or set(plan.compute) & {"reconcile", "numbering"})
+        only_names = not plan.filtered()
         # English words that neither the glossary nor this table's dictionary words know at all
         foreign = [w for w in plan.unknown if english_key(w) not in self.lexicon]
         best = max(m.score for m in matches.values()) if matches else 0
@@ -443,9 +458,8 @@ class Planner:
         """"How many output indicators", "质量指标有几个": indicator categories this table uses
         (满意度 is left to the names: a 满意度指标 may hold a complaint count)."""
         found = []
-        used = {i.category for _, i in self.corpus.indicators()}
         for category, words in self.g["cues"]["indicator_categories"].items():
-            if category in used and t.find(rf"(?<![a-z一-鿿])(?:{'|'.join(words)})\s*(?:performance\s+)?(?:indicators?|指标)(?!值)",
+            if category in self._categories_here and t.find(rf"(?<![a-z一-鿿])(?:{'|'.join(words)})\s*(?:performance\s+)?(?:indicators?|指标)(?!值)",
                                            consume=False):  # the words still count ("how many output indicators")
                 found.append(category)
         return found
@@ -725,8 +739,7 @@ class Planner:
         if lang == "en":
             words = re.findall(r"[a-z][a-z0-9&'-]*|\d+", rest)
             # the table's own city ("the Nanjing ... institute") names no row, and is no unknown word either
-            stop = set(self.g["stop_en"]) | {en for en, zh in self.g["cities"].items() if zh in self.corpus_text}
-            return [w for w in words if w not in stop and not w.isdigit() and len(w) > 2]
+            return [w for w in words if w not in self._stop_en_here and not w.isdigit() and len(w) > 2]
         stop = sorted(self.g["stop_zh"] + self.g["generic"], key=len, reverse=True)
         rest = re.sub("|".join(re.escape(s) for s in stop), " ", rest)
         used = set()
@@ -737,11 +750,8 @@ class Planner:
 
     def _unanchored(self, plan: Plan) -> bool:
         """True when nothing in the plan ties the question to rows of the table."""
-        return not (plan.units or plan.projects or plan.indicator_texts or plan.withheld is not None or plan.quantified is not None
-                    or plan.measure or plan.target_texts or plan.indicator_count or plan.categories
-                    or plan.amount_condition or plan.indicator_condition or plan.funding or plan.follow_up
-                    or plan.all_quantified or plan.uncategorized or plan.exclude_units or plan.exclude_projects
-                    or plan.claim is not None or set(plan.compute) & {"reconcile", "numbering"})
+        return not (plan.named() or plan.filtered() or plan.follow_up or plan.exclude_units or plan.exclude_projects
+                    or plan.claim is not None)
 
     def _more_of(self, kind: str, matches: dict[str, Any], query: str, groups: list[set[int]],
                  spans: list[list[range]], text: str = "") -> None:
